@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every page: middlewares, health, metrics, templates."""

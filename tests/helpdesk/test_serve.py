@@ -1,0 +1,79 @@
+"""`helpdesk serve` as an operator runs it: starts, answers /healthz, stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def cli_env(env: dict[str, str]) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    # Development mode turns unclosed resources and un-awaited coroutines into warnings.
+    return base | env | {"PYTHONDEVMODE": "1", "PYTHONWARNINGS": "default"}
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "server exited early"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback URL
+                return int(resp.status)
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("server did not become healthy")
+
+
+def test_serve_health_and_clean_sigterm(env: dict[str, str]) -> None:
+    """After migrate, serve answers /healthz with 200 and exits 0 on SIGTERM without warnings."""
+    environ = cli_env(env)
+    helpdesk = [sys.executable, "-m", "helpdesk"]
+    subprocess.run([*helpdesk, "migrate"], env=environ, check=True, cwd=REPO, capture_output=True)
+    proc = subprocess.Popen(
+        [*helpdesk, "serve"], env=environ, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert wait_healthy(f"http://{env['HELPDESK_HTTP']}/healthz", proc) == 200
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    text = err.decode()
+    assert proc.returncode == 0, text
+    for bad in ("Warning", "Unclosed", "Traceback", "ERROR", "never awaited"):
+        assert bad not in text, text
+    assert "serving on http://" in text
+    assert "stopped" in text
+
+
+def test_serve_json_logs(env: dict[str, str], tmp_path: Path) -> None:
+    """With log_format json, every log line on stderr is one JSON object."""
+    import json
+
+    environ = cli_env(env | {"HELPDESK_LOG_FORMAT": "json"})
+    helpdesk = [sys.executable, "-m", "helpdesk"]
+    subprocess.run([*helpdesk, "migrate"], env=environ, check=True, cwd=REPO, capture_output=True)
+    proc = subprocess.Popen(
+        [*helpdesk, "serve"], env=environ, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        wait_healthy(f"http://{env['HELPDESK_HTTP']}/healthz", proc)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.strip()]
+    assert lines
+    assert all({"ts", "level", "logger", "msg"} <= set(entry) for entry in lines)
+    assert any(entry["logger"] == "helpdesk.access" for entry in lines)
