@@ -1,0 +1,424 @@
+"""Read a bounce message with the standard `email` package, robust to broken MIME.
+
+Everything here returns plain strings and tuples; nothing raises on malformed input.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from email.message import Message
+
+from ._text import original_start
+
+# Beyond this many characters a text part holds no more bounce information worth scanning:
+# the diagnosis sits at the top, and scanning megabytes of attached text would only cost time.
+TEXT_LIMIT = 256_000
+# Parts deeper than this are not visited (a hostile message can nest without end).
+MAX_DEPTH = 8
+MAX_PARTS = 200
+
+_HEADER_LINE = re.compile(rb"^(?:From |>?From |[!-9;-~]+:)")
+_TAG = re.compile(r"<(?:style|script)\b.*?</(?:style|script)\s*>|<[^>]*>", re.S | re.I)
+_BR = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|p|div|tr|li)\b[^>]*>", re.I)
+_ENTITIES = {"&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}
+
+
+class Envelope:
+    """The parts of a message that bounce diagnosis uses.
+
+    Header values are kept as read and decoded (RFC 2047, whitespace collapsed) when first
+    asked for: a diagnosis looks at a handful of the dozens of fields a bounce carries.
+
+    Attributes:
+        fields: top-level header fields as (lower-case name, raw value) pairs.
+        texts: the human-readable text parts, in order (HTML reduced to text).
+        dsn: the text of each message/delivery-status part.
+        feedback: True when the message carries a message/feedback-report part.
+        original_fields: raw header fields of the returned original message, if attached.
+        attached: raw bytes of each attached message/rfc822 part (for forwarded bounces).
+    """
+
+    __slots__ = (
+        "_decoded",
+        "_first",
+        "_last",
+        "attached",
+        "dsn",
+        "feedback",
+        "fields",
+        "original_fields",
+        "texts",
+    )
+
+    def __init__(
+        self,
+        fields: Sequence[tuple[str, str]],
+        texts: tuple[str, ...],
+        dsn: tuple[str, ...],
+        feedback: bool,
+        original_fields: Sequence[tuple[str, str]],
+        attached: tuple[Message | bytes, ...],
+    ) -> None:
+        self.fields = fields
+        self.texts = texts
+        self.dsn = dsn
+        self.feedback = feedback
+        self.original_fields = original_fields
+        self.attached = attached
+        self._first: dict[str, str] | None = None
+        self._last: dict[str, str] | None = None
+        self._decoded: dict[tuple[bool, str], str] = {}
+
+    def header(self, name: str) -> str:
+        """Return the first header field called `name` (lower case), decoded, or ""."""
+        key = (False, name)
+        found = self._decoded.get(key)
+        if found is None:
+            if self._first is None:
+                self._first = dict(reversed(self.fields))  # the first of each name wins
+            raw = self._first.get(name)
+            found = self._decoded[key] = "" if raw is None else decode_header(fetch(raw))
+        return found
+
+    def original(self, name: str) -> str:
+        """Return the last field `name` (lower case) of the returned original, decoded, or ""."""
+        key = (True, name)
+        found = self._decoded.get(key)
+        if found is None:
+            if self._last is None:
+                self._last = dict(self.original_fields)
+            raw = self._last.get(name)
+            found = self._decoded[key] = "" if raw is None else decode_header(fetch(raw))
+        return found
+
+
+def fetch(value: object) -> str:
+    """A raw header value as the email package's compat32 policy hands it out, as text.
+
+    Bytes that are not ASCII (read as surrogates) become U+FFFD, as `email.header.Header`
+    renders a field of unknown 8-bit charset.
+    """
+    if not isinstance(value, str):
+        return str(value)
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return value.encode("ascii", "surrogateescape").decode("ascii", "replace")
+        except UnicodeEncodeError:
+            return clean(value)
+    return value
+
+
+def raw_fields(msg: Message) -> tuple[tuple[str, str], ...]:
+    """The header fields of `msg` as (lower-case name, raw value) pairs (at most 300)."""
+    try:
+        items = msg.raw_items()
+        return tuple((str(key).strip().lower(), value) for key, value in list(items)[:300])
+    except Exception:
+        return ()
+
+
+def looks_like_message(data: bytes) -> bool:
+    """Tell whether `data` starts like an RFC 5322 message (header fields first).
+
+    Args:
+        data: the raw input.
+
+    Returns:
+        True when the first non-blank line is a header field or an mbox "From " line
+        and a second header field follows.
+    """
+    lines = data.lstrip(b"\xef\xbb\xbf\r\n \t").split(b"\n", 12)
+    found = 0
+    for line in lines[:12]:
+        if _HEADER_LINE.match(line):
+            found += 1
+        elif line.strip() == b"":
+            break
+        elif line[:1] not in (b" ", b"\t"):
+            return False
+    return found >= 2
+
+
+def clean(text: str) -> str:
+    """Replace lone surrogates left by undecodable bytes, so the text is valid Unicode."""
+    if text.isascii():  # no surrogates (and no copy made to find out)
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
+def decode_header(value: object) -> str:
+    """Decode an RFC 2047 header value to text; never raises.
+
+    Args:
+        value: the raw header value (str or email.header.Header).
+
+    Returns:
+        The decoded text with whitespace collapsed.
+    """
+    raw = str(value) if not isinstance(value, str) else value
+    if "=?" in raw:
+        import email.header  # only for encoded words: most fields have none
+
+        try:
+            parts = email.header.decode_header(raw)
+        except Exception:  # a broken encoded word leaves the raw value
+            parts = [(raw, None)]
+        pieces = []
+        for chunk, charset in parts:
+            if isinstance(chunk, bytes):
+                pieces.append(_bytes_to_text(chunk, charset))
+            else:
+                pieces.append(str(chunk))
+        raw = "".join(pieces)
+    return " ".join(clean(raw).split())
+
+
+def _charset_ok(charset: str | None) -> str:
+    if not charset:
+        return "utf-8"
+    try:
+        return codecs.lookup(charset).name
+    except (LookupError, ValueError):
+        return "utf-8"
+
+
+def _bytes_to_text(payload: bytes, charset: str | None) -> str:
+    name = _charset_ok(charset)
+    try:
+        return payload.decode(name)
+    except (UnicodeDecodeError, LookupError):
+        pass
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return payload.decode("latin-1")
+
+
+def html_to_text(html: str) -> str:
+    """Reduce HTML to text: line breaks for block elements, tags dropped, basic entities."""
+    text = _BR.sub("\n", html)
+    text = _TAG.sub("", text)
+    for entity, char in _ENTITIES.items():
+        text = text.replace(entity, char)
+    return text
+
+
+def part_text(part: Message) -> str:
+    """Return the decoded text of a leaf part (transfer encoding and charset applied)."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return clean(raw) if isinstance(raw, str) else ""
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    return clean(_bytes_to_text(payload[: TEXT_LIMIT * 2], charset))
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:
+        return "text/plain"
+
+
+def _headers(msg: Message) -> tuple[tuple[str, str], ...]:
+    out = []
+    try:
+        items = msg.items()
+    except Exception:
+        return ()
+    for key, value in items[:300]:
+        out.append((str(key).strip().lower(), decode_header(value)))
+    return tuple(out)
+
+
+def _dsn_text(part: Message) -> str:
+    from email.message import Message
+
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        blocks = []
+        for block in payload:
+            if isinstance(block, Message):
+                blocks.append("\n".join(f"{k}: {v}" for k, v in _headers(block)))
+        return "\n\n".join(blocks)
+    return part_text(part)
+
+
+def parse_message(data: bytes) -> Message | None:
+    """Parse raw bytes into a Message, or None when the email package gives up."""
+    import email  # the full parser, for what the fast reading leaves (see _fastmime)
+
+    try:
+        return email.message_from_bytes(data)
+    except Exception:
+        return None
+
+
+def envelope(msg: Message) -> Envelope:
+    """Collect the parts of `msg` that matter for bounce diagnosis.
+
+    Args:
+        msg: a parsed message (compat32 policy).
+
+    Returns:
+        An Envelope; parts that cannot be decoded are skipped.
+    """
+    from email.message import Message
+
+    texts: list[str] = []
+    dsn: list[str] = []
+    attached: list[Message] = []
+    original: tuple[tuple[str, str], ...] = ()
+    feedback = False
+    count = 0
+
+    def visit(part: Message, depth: int) -> None:
+        nonlocal original, feedback, count
+        count += 1
+        if depth > MAX_DEPTH or count > MAX_PARTS:
+            return
+        ctype = _content_type(part)
+        if ctype == "message/delivery-status" or ctype == "message/global-delivery-status":
+            dsn.append(_dsn_text(part))
+            return
+        if ctype == "message/feedback-report":
+            feedback = True
+            dsn.append(_dsn_text(part))
+            return
+        if ctype in ("message/rfc822", "message/global"):
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                attached.append(inner[0])
+                if not original:
+                    original = raw_fields(inner[0])
+            elif isinstance(inner, str) and not original:
+                sub = parse_message(inner.encode("utf-8", "surrogateescape"))
+                if sub is not None:
+                    attached.append(sub)
+                    original = raw_fields(sub)
+            return
+        if ctype in ("text/rfc822-headers", "message/global-headers"):
+            if not original:
+                sub = parse_message(part_text(part).encode("utf-8", "surrogateescape"))
+                if sub is not None:
+                    original = raw_fields(sub)
+            return
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                for sub_part in payload:
+                    if isinstance(sub_part, Message):
+                        visit(sub_part, depth + 1)
+            return
+        if ctype.startswith("multipart/"):
+            # a multipart whose boundary never appears: the body is plain text
+            texts.append(part_text(part)[:TEXT_LIMIT])
+        elif ctype == "text/html":
+            texts.append(html_to_text(part_text(part))[:TEXT_LIMIT])
+        elif ctype.startswith("text/") or ctype == "message/delivery-status":
+            texts.append(part_text(part)[:TEXT_LIMIT])
+
+    visit(msg, 0)
+    if texts and any("<html" in t[:2000].lower() for t in texts) and len(texts) > 1:
+        # multipart/alternative: keep the plain version when both exist
+        texts = [t for t in texts if "<html" not in t[:2000].lower()] or texts
+    return Envelope(
+        fields=raw_fields(msg),
+        texts=tuple(texts),
+        dsn=tuple(dsn),
+        feedback=feedback,
+        original_fields=original,
+        attached=tuple(attached),
+    )
+
+
+_ALNUM = re.compile(rb"[A-Za-z0-9]")
+_BOUNDARY_LINE = re.compile(rb"^--([!-~]{8,70}?)(?:--)?\r?$", re.M)
+
+
+def recover_multipart(raw: bytes, msg: Message) -> Message:
+    """Re-read a message whose MIME header is missing or broken but whose body has parts.
+
+    Some MTAs send a multipart body without (or with a mangled) Content-Type header; the
+    boundary lines in the body are then the only evidence of the structure.
+
+    Args:
+        raw: the original bytes.
+        msg: the message as first parsed.
+
+    Returns:
+        A re-parsed message with a synthesised multipart header, or `msg` unchanged.
+    """
+    if msg.is_multipart():
+        return msg
+    sep = raw.find(b"\n\n")
+    crlf = raw.find(b"\r\n\r\n")
+    if crlf >= 0 and (sep < 0 or crlf < sep):
+        head, body = raw[:crlf], raw[crlf + 4 :]
+    elif sep >= 0:
+        head, body = raw[:sep], raw[sep + 2 :]
+    else:
+        return msg
+    boundary = body_boundary(body)
+    if boundary is None:
+        return msg
+    fixed = parse_message(multipart_head(head, boundary) + b"\n\n" + body)
+    return fixed if fixed is not None and fixed.is_multipart() else msg
+
+
+def body_boundary(body: bytes) -> bytes | None:
+    """The boundary that structures `body` when its message header does not say so.
+
+    Args:
+        body: the body of a message that is not declared multipart.
+
+    Returns:
+        The most frequent boundary line's boundary when it occurs twice or more before any
+        "copy of the original message" marker (the boundaries of a quoted original do not
+        count), else None.
+    """
+    counts: dict[bytes, int] = {}
+    for match in _BOUNDARY_LINE.finditer(body[:TEXT_LIMIT]):
+        if _ALNUM.search(match.group(1)):  # a rule of dashes is not a boundary
+            counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+    if not counts:
+        return None
+    boundary, seen = max(counts.items(), key=lambda item: item[1])
+    if seen < 2:
+        return None
+    first = body.find(b"--" + boundary)
+    if original_start(body[:first].decode("latin-1")) >= 0:
+        # the boundaries belong to the returned message quoted after the marker
+        return None
+    return boundary
+
+
+def multipart_head(head: bytes, boundary: bytes) -> bytes:
+    """`head` with its MIME fields replaced by a multipart/mixed type on `boundary`."""
+    lines = [
+        line
+        for line in re.split(rb"\r?\n(?![ \t])", head)
+        if not line.lower().startswith((b"content-type:", b"mime-version:"))
+    ]
+    lines.append(b"MIME-Version: 1.0")
+    lines.append(b'Content-Type: multipart/mixed; boundary="' + boundary + b'"')
+    return b"\n".join(lines)

@@ -1,0 +1,1 @@
+"""Customer-facing explanations of diagnostic results, worded by templates/ files."""

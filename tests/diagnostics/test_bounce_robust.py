@@ -1,0 +1,136 @@
+"""Bounce diagnosis never raises: random, mutated, huge, binary or badly encoded input."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from diagnostics.bounce import REASONS, BounceReport, parse_bounce
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "bounces"
+SAMPLES = sorted(DATA.glob("*.eml"))
+
+
+def _valid(report: BounceReport) -> None:
+    assert report.recipients
+    for rec in report.recipients:
+        assert rec.reason in REASONS
+        assert isinstance(rec.diagnostic, str)
+        rec.diagnostic.encode("utf-8")  # valid Unicode, printable as JSON
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=4000))
+def test_random_bytes(data: bytes) -> None:
+    """Arbitrary bytes give a report, never an exception."""
+    _valid(parse_bounce(data))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=2000))
+def test_random_text(text: str) -> None:
+    """Arbitrary text, surrogates included, gives a report."""
+    _valid(parse_bounce(text))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(SAMPLES),
+    st.lists(st.tuples(st.integers(0, 10_000), st.binary(min_size=0, max_size=8)), max_size=12),
+)
+def test_mutated_samples(path: Path, edits: list[tuple[int, bytes]]) -> None:
+    """Real bounces with bytes overwritten, inserted or cut still give a report."""
+    data = bytearray(path.read_bytes())
+    for offset, chunk in edits:
+        at = offset % (len(data) + 1)
+        data[at : at + len(chunk) // 2] = chunk
+    _valid(parse_bounce(bytes(data)))
+
+
+def test_empty_input() -> None:
+    """Empty or blank input is reason undefined, kind empty."""
+    for data in (b"", "", b"   \n\t", "\n"):
+        report = parse_bounce(data)
+        assert report.reason == "undefined"
+        assert report.kind == "empty"
+
+
+def test_binary_garbage() -> None:
+    """A megabyte of random bytes is reason undefined."""
+    data = random.Random(7).randbytes(1_000_000)
+    assert parse_bounce(data).reason == "undefined"
+
+
+def test_twenty_megabyte_message() -> None:
+    """A bounce carrying a 20 MB original is diagnosed from its report part."""
+    head = (DATA / "free-userunknown.eml").read_bytes().rsplit(b"--BOUNDARY-FREE-1--", 1)[0]
+    big = (
+        head
+        + b"--BOUNDARY-FREE-1\nContent-Type: message/rfc822\n\nSubject: big\n\n"
+        + b"A" * 76
+        + (b"\n" + b"A" * 76) * (20 * 1024 * 1024 // 77)
+        + b"\n--BOUNDARY-FREE-1--\n"
+    )
+    assert len(big) > 20 * 1024 * 1024
+    assert parse_bounce(big).reason == "userunknown"
+
+
+def test_twenty_megabyte_text() -> None:
+    """20 MB of pasted text without a bounce in it is reason undefined, quickly."""
+    assert parse_bounce("blah " * (4 * 1024 * 1024)).reason == "undefined"
+
+
+def test_broken_mime() -> None:
+    """A multipart with no closing boundary and a broken part header is still read."""
+    data = (
+        b"From: MAILER-DAEMON@example.net\nSubject: Undelivered Mail\n"
+        b'Content-Type: multipart/report; boundary="B"\n\n--B\nContent-Type: text/plain;;;\n\n'
+        b"<x@example.org>: host mx.example.org said: 550 5.1.1 User unknown\n--B\nContent-Ty"
+    )
+    report = parse_bounce(data)
+    assert report.reason == "userunknown"
+    assert report.recipient == "x@example.org"
+
+
+def test_unknown_and_wrong_charsets() -> None:
+    """An unknown charset name or bytes that do not fit the charset do not break decoding."""
+    for charset in (b"x-no-such-charset", b"utf-8", b"iso-2022-jp", b"\xff\xfe"):
+        data = (
+            b"From: MAILER-DAEMON@example.net\nSubject: =?" + charset + b"?B?////?=\n"
+            b"Content-Type: text/plain; charset=" + charset + b"\n\n"
+            b"<y@example.org>: 552 5.2.2 Mailbox full \xe9\xff\xfe\n"
+        )
+        report = parse_bounce(data)
+        assert report.reason == "mailboxfull"
+        assert report.recipient == "y@example.org"
+
+
+def test_bad_base64_part() -> None:
+    """A base64 part with invalid padding is decoded as far as possible."""
+    data = (
+        b"From: MAILER-DAEMON@example.net\nSubject: failure notice\nMIME-Version: 1.0\n"
+        b"Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+        b"PHpAZXhhbXBsZS5vcmc+OiA1NTAgNS4xLjEgVXNlciB1bmtub3du===\n!!!\n"
+    )
+    _valid(parse_bounce(data))
+
+
+def test_deeply_nested_forwards() -> None:
+    """A forward of a forward of ... a bounce, many levels deep, does not recurse forever."""
+    inner = (DATA / "orange-userunknown.eml").read_bytes()
+    for level in range(60):
+        inner = (
+            b"From: a@example.com\nSubject: Fwd: x\nMIME-Version: 1.0\n"
+            b'Content-Type: multipart/mixed; boundary="L' + str(level).encode() + b'"\n\n'
+            b"--L"
+            + str(level).encode()
+            + b"\nContent-Type: message/rfc822\n\n"
+            + inner
+            + b"\n--L"
+            + str(level).encode()
+            + b"--\n"
+        )
+    _valid(parse_bounce(inner))
