@@ -1,0 +1,1 @@
+"""The chat channel: websocket frames in, engine, frames out."""

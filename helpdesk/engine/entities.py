@@ -1,0 +1,73 @@
+"""What the flows read from an `Understood`: the first entity of each kind, normalised."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from helpdesk.understanding import Understood
+
+
+def _first(understood: Understood | None, kind: str) -> str | None:
+    if understood is None:
+        return None
+    values = getattr(understood.entities, kind, ())
+    return str(values[0]) if values else None
+
+
+def email_of(understood: Understood | None) -> str | None:
+    return _first(understood, "emails")
+
+
+def domain_of(understood: Understood | None) -> str | None:
+    """The domain the customer names: a bare domain first, else an address's domain."""
+    domain = _first(understood, "domains")
+    if domain:
+        return domain.lower().rstrip(".")
+    email = email_of(understood)
+    return email.rsplit("@", 1)[1].lower() if email else None
+
+
+# The understanding layer's client names -> the wording keys of client_settings.client.*
+CLIENT_KEYS = {
+    "Outlook": "outlook",
+    "Thunderbird": "thunderbird",
+    "Apple Mail": "apple_mail",
+    "iOS": "iphone",
+    "Android": "android",
+    "Gmail app": "android",
+}
+
+
+def client_of(understood: Understood | None) -> str | None:
+    """The first mail client named, as a wording key ("other" for one we have no steps for)."""
+    name = _first(understood, "clients")
+    if name is None:
+        return None
+    return CLIENT_KEYS.get(name, "other")
+
+
+def protocol_of(understood: Understood | None) -> str | None:
+    protocol = _first(understood, "protocols")
+    if protocol is None:
+        return None
+    protocol = protocol.lower()
+    return "pop" if protocol.startswith("pop") else protocol  # "imap", "pop" or "smtp"
+
+
+def has_bounce_code(understood: Understood | None) -> bool:
+    return bool(_first(understood, "reply_codes") or _first(understood, "status_codes"))
+
+
+def moment_of(understood: Understood | None) -> tuple[str, str] | None:
+    """The moment the customer gave: (as they wrote it, as resolved in ISO 8601).
+
+    Staff read both: the words can be checked against the resolved window.
+    """
+    if understood is None:
+        return None
+    moments = getattr(understood.entities, "datetimes", ())
+    if not moments:
+        return None
+    first = moments[0]
+    return str(getattr(first, "text", first)), str(first)

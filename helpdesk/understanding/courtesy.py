@@ -1,0 +1,34 @@
+"""Greetings and sign-offs around a request, which must not outvote the request.
+
+"Bonjour, je ne reçois plus rien" is about mail, not a greeting: the classifier
+sees the request alone when there is one, and the whole text when the courtesy
+is all there is ("bonjour", "merci beaucoup").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from helpdesk.understanding._text import fold, words
+
+_OPENING: Final = re.compile(
+    r"^\s*(?:(?:bonjour|bonsoir|salut|coucou|bjr|slt|hello|hi|hey|dear|good\s+(?:morning|"
+    r"afternoon|evening)|madame|monsieur|mesdames|messieurs|sir|madam|all|a\s+tous|"
+    r"le\s+support|support|team|l'equipe|equipe|there|again|re)\b[\s,.!:;-]*)+",
+)
+_CLOSING: Final = re.compile(
+    r"(?:[\s,.!:;-]*\b(?:merci(?:\s+(?:d'avance|par\s+avance|beaucoup|bien|pour\s+votre"
+    r"\s+aide|de\s+votre\s+aide))?|cordialement|bien\s+a\s+vous|bonne\s+(?:journee|soiree)"
+    r"|thanks?(?:\s+(?:you|in\s+advance|a\s+lot))?|regards|best\s+regards|kind\s+regards"
+    r"|cheers|svp|stp|s'il\s+vous\s+plait|please|pls|thx)\b[\s,.!:;-]*)+$",
+)
+# Fewer meaningful words than this once the courtesy is gone: the courtesy is the message.
+_MIN_REQUEST_WORDS: Final = 2
+
+
+def request_part(text: str) -> str:
+    """`text` without its opening greeting and closing thanks, if a request remains."""
+    folded = fold(text).strip()
+    core = _CLOSING.sub("", _OPENING.sub("", folded, count=1), count=1).strip()
+    return core if len(words(core)) >= _MIN_REQUEST_WORDS else folded
