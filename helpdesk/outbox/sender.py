@@ -1,0 +1,120 @@
+"""The background sender: drains the outbox to the transport, retrying with back-off."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from helpdesk.db.models import utcnow
+from helpdesk.outbox.store import Outbox, OutgoingMail
+from helpdesk.outbox.transport import PermanentError, TransientError, Transport
+
+log = logging.getLogger("helpdesk.outbox")
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite gives back naive datetimes; every time in the outbox is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delay before attempt n+1: `first` doubled each time, at most `longest`, ±10 %."""
+
+    first: timedelta = timedelta(seconds=30)
+    longest: timedelta = timedelta(hours=1)
+    # After this long in the queue a mail is marked failed (as an MTA bounces after days).
+    give_up_after: timedelta = timedelta(days=5)
+
+    def delay(self, attempts: int) -> timedelta:
+        base: timedelta = min(self.first * (2 ** max(attempts - 1, 0)), self.longest)
+        return base * random.uniform(0.9, 1.1)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        outbox: Outbox,
+        transport: Transport,
+        *,
+        backoff: Backoff | None = None,
+        batch: int = 20,
+        lease: timedelta = timedelta(minutes=5),
+        poll: float = 5.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._outbox = outbox
+        self._transport = transport
+        self._backoff = backoff or Backoff()
+        self._batch = batch
+        self._lease = lease
+        # Other processes enqueue too: look at the table at least this often (seconds).
+        self._poll = poll
+        self._clock = clock
+
+    async def _deliver(self, mail: OutgoingMail) -> None:
+        via = self._transport.describe()
+        try:
+            await self._transport.send(mail.wire, mail.mail_from, mail.recipients)
+        except PermanentError as exc:
+            log.warning("outbox mail %d refused by %s: %s", mail.id, via, exc)
+            await self._outbox.failed(mail, str(exc))
+            return
+        except TransientError as exc:
+            age = self._clock() - _aware(mail.created_at)
+            if age >= self._backoff.give_up_after:
+                log.warning("outbox mail %d given up after %s: %s", mail.id, age, exc)
+                await self._outbox.failed(mail, f"given up after {mail.attempts} attempts: {exc}")
+                return
+            delay = self._backoff.delay(mail.attempts)
+            log.warning(
+                "outbox mail %d not sent via %s (attempt %d), next try in %ds: %s",
+                mail.id,
+                via,
+                mail.attempts,
+                delay.total_seconds(),
+                exc,
+            )
+            await self._outbox.retry(mail, str(exc), delay)
+            return
+        log.info("outbox mail %d sent via %s", mail.id, via)
+        await self._outbox.sent(mail, via)
+
+    async def run_once(self) -> int:
+        """Send what is due now; returns how many mails were tried."""
+        tried = 0
+        while True:
+            mails = await self._outbox.claim(self._batch, self._lease)
+            for mail in mails:
+                await self._deliver(mail)
+            tried += len(mails)
+            if len(mails) < self._batch:
+                return tried
+
+    async def _sleep_time(self) -> float:
+        due = await self._outbox.next_due()
+        if due is None:
+            return self._poll
+        wait = _aware(due) - self._clock()
+        return min(max(wait.total_seconds(), 0.05), self._poll)
+
+    async def run(self) -> None:
+        """Send forever: at once on enqueue, when a retry is due, and every `poll` seconds."""
+        while True:
+            self._outbox.wakeup.clear()
+            try:
+                await self.run_once()
+                wait = await self._sleep_time()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A database hiccup must not stop the sender: log it and try again later.
+                log.exception("outbox sender failed; retrying in %ss", self._poll)
+                wait = self._poll
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outbox.wakeup.wait(), wait)
