@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
+from helpdesk.aio import stop_all
 from helpdesk.chat.ws import CHAT
 from helpdesk.console.actions import TicketActions
 from helpdesk.console.admin import Admin
@@ -70,11 +70,7 @@ def console_context(
             asyncio.create_task(_every(purge_every, "retention", lambda: _tidy(console))),
         ]
         yield
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_all(tasks)
 
     return ctx
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from aioimaplib import IMAP4, IMAP4_SSL
 
+from helpdesk.aio import stop, stop_all, wait_event, within
 from helpdesk.config import ImapMailbox
 from helpdesk.email.spool import Spool
 
@@ -124,16 +125,14 @@ class ImapFetcher:
                 if client.has_capability("IDLE"):
                     await self._wait_idle(client, lost)
                 else:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(lost.wait(), self._poll)
-                    if not lost.is_set():
-                        await _unless_lost(asyncio.wait_for(client.noop(), self._timeout), lost)
+                    if not await wait_event(lost, self._poll):
+                        await _unless_lost(within(client.noop(), self._timeout), lost)
             raise ConnectionError("the IMAP server closed the connection")
         finally:
             self.connected.clear()
             if not lost.is_set():
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.logout(), 5)
+                    await within(client.logout(), 5)
 
     async def _wait_idle(self, client: IMAP4, lost: asyncio.Event) -> None:
         idle = await client.idle_start(timeout=self._idle + 60)
@@ -143,17 +142,14 @@ class ImapFetcher:
             # Any push (EXISTS, EXPUNGE, FETCH) is a reason to look; so is the re-issue.
             await asyncio.wait({push, dropped}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (push, dropped):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                    await task
+            await stop_all([push, dropped])
             if lost.is_set():
                 idle.cancel()
             else:
                 client.idle_done()
                 # The server may go away right after its push (a BYE): stop waiting then.
                 with contextlib.suppress(TimeoutError, ConnectionError):
-                    await _unless_lost(asyncio.wait_for(idle, self._timeout), lost)
+                    await _unless_lost(within(idle, self._timeout), lost)
 
     async def fetch_new(self, client: IMAP4) -> int:
         """Spool every unseen message, oldest first, then flag it seen; returns how many."""
@@ -198,9 +194,7 @@ async def _unless_lost(work: Coroutine[Any, Any, T], lost: asyncio.Event) -> T:
     finally:
         dropped.cancel()
     if not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        await stop(task)
         raise ConnectionError("the IMAP server closed the connection")
     return task.result()
 

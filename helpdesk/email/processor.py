@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from helpdesk.aio import wait_event
 from helpdesk.email.responder import Handled
 from helpdesk.email.spool import Spool, Spooled
 
@@ -108,5 +109,4 @@ class SpoolProcessor:
                             type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "",
                             backoff)  # fmt: skip
                 wait, backoff = backoff, min(backoff * 2, self._max_backoff)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await wait_event(self._wake, wait)

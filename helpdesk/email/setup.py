@@ -10,7 +10,6 @@ message it was handling stays in `new/` for the next start.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from aiohttp import web
 
 from diagnostics.dns import Resolver
 from diagnostics.resolver import DnsResolver
+from helpdesk.aio import stop
 from helpdesk.email.compose import Composer
 from helpdesk.email.conversation import MailConversation
 from helpdesk.email.imap import ImapFetcher
@@ -146,9 +146,7 @@ def setup_email(
             try:
                 await listener.start()
             except OSError as exc:
-                tasks[0].cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await tasks[0]
+                await stop(tasks[0])
                 raise UserError(
                     f"cannot listen for SMTP on {listener.host}:{listener.port}: "
                     f"{exc.strerror or exc}"
@@ -161,8 +159,6 @@ def setup_email(
             if listener is not None:
                 await listener.stop()
             for task in reversed(tasks):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await stop(task)
 
     app.cleanup_ctx.append(ctx)

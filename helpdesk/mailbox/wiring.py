@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
 
+from helpdesk.aio import stop
 from helpdesk.keys import SESSIONS, SETTINGS
 from helpdesk.mailbox.api import SERVICE, mailbox_api
 from helpdesk.mailbox.embedded import EmbeddedMailboxService
@@ -86,9 +86,7 @@ def setup_mailbox(
             yield
         finally:
             await resets.drain()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop(task)
             reset_pages.remove_scrubber(scrubber)
             if http is not None:
                 await http.close()

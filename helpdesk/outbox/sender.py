@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from helpdesk.aio import wait_event
 from helpdesk.db.models import utcnow
 from helpdesk.outbox.store import Outbox, OutgoingMail
 from helpdesk.outbox.transport import PermanentError, TransientError, Transport
@@ -116,5 +116,4 @@ class OutboxSender:
                 # A database hiccup must not stop the sender: log it and try again later.
                 log.exception("outbox sender failed; retrying in %ss", self._poll)
                 wait = self._poll
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._outbox.wakeup.wait(), wait)
+            await wait_event(self._outbox.wakeup, wait)
