@@ -21,6 +21,8 @@ from collections.abc import Sequence
 _MIN_ANCHOR = 3
 # Characters of each anchor that the scan looks for (the rest is checked afterwards).
 _SCAN_PREFIX = 6
+# Texts whose answer `first` keeps (the dictionary is emptied when it holds more).
+_MAX_ANSWERS = 256
 _SPECIAL_ESCAPES = frozenset("bBdDwWsSAZ0123456789")
 _COUNTED = re.compile(r"\{(\d*)(?:,(\d*))?\}[?+]?")
 
@@ -257,7 +259,13 @@ def build(tables: Sequence[Sequence[str]]) -> Saved:
         )
         for prefix in sorted(starts)
     }
-    scan = f"(?=({_trie_expression(sorted(starts))}))"
+    # The trie sits in a lookahead so that overlapping places are all found; the lookahead
+    # is put behind one character of the prefixes' first characters, because an
+    # expression that begins with a character set lets the regular expression engine skip
+    # the other characters without trying the expression there (one that begins with a
+    # lookahead is tried at every position).
+    first = "[" + "".join(re.escape(char) for char in sorted({s[0] for s in starts})) + "]"
+    scan = f"{first}(?<=(?=({_trie_expression(sorted(starts))})){first})"
     pairs = {anchor: tuple(sorted(ids)) for anchor, ids in sorted(by_anchor.items())}
     strings: dict[tuple[int, int], tuple[str, ...]] = {}
     for index, phrases in enumerate(tables):
@@ -322,6 +330,7 @@ class PhraseIndex:
         self._by_anchor = by_anchor
         self._scan_source = scan
         self._scan: re.Pattern[str] | None = None
+        self._answers: dict[str, int] = {}
 
     def _present(self, text: str) -> set[tuple[int, int]]:
         """(table, phrase) of the phrases whose anchors occur in `text`."""
@@ -353,6 +362,16 @@ class PhraseIndex:
         """Index of the first table with a phrase that matches `text`, or -1."""
         if not text:
             return -1
+        # The same text comes again for each recipient of a report that shares one
+        # diagnostic; the answer depends on the text only.
+        known = self._answers.get(text)
+        if known is None:
+            known = self._answers[text] = self._first(text)
+            if len(self._answers) > _MAX_ANSWERS:
+                self._answers.clear()
+        return known
+
+    def _first(self, text: str) -> int:
         compiled = self._compiled
         # (table, -1) stands for the table's phrases without anchor, tried first
         for index, phrase in sorted(self._present(text).union(self._free_keys)):
