@@ -4,6 +4,7 @@ its author; what the customer must hear live goes through the chat hub afterward
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -64,8 +65,11 @@ class TicketActions:
         hub: ChatHub,
         texts: Texts,
         provider: ProviderProfile,
+        message_ids: Callable[[str], str],
     ) -> None:
+        """`message_ids` gives a new signed Message-ID for a mail of a ticket reference."""
         self._sessions = sessions
+        self._message_ids = message_ids
         self._hub = hub
         self._texts = texts
         self._provider = provider
@@ -216,6 +220,7 @@ class TicketActions:
                 ),
                 body=body,
                 thread=Thread(None, ()),
+                message_id=self._message_ids(ticket.reference),
             )
             session.add(
                 OutboxMail(
@@ -257,6 +262,7 @@ class TicketActions:
             ),
             body=text,
             thread=thread,
+            message_id=self._message_ids(ticket.reference),
         )
         meta: dict[str, Any] = {"message_id": sent.message_id, "to": sent.recipient}
         if thread.in_reply_to:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from typing import Any
 
 from helpdesk.config import ProviderProfile
@@ -51,15 +51,19 @@ def compose(
     subject: str,
     body: str,
     thread: Thread,
+    message_id: str,
 ) -> Outgoing:
-    """A plain-text answer from the support address, threaded after `thread`."""
+    """A plain-text answer from the support address, threaded after `thread`.
+
+    `message_id` is one of the help desk's signed ids (helpdesk.email.threads), so that a
+    reply to a staff answer finds its ticket as a reply to the bot's does.
+    """
     sender = provider.support_address
     msg = EmailMessage()
     msg["From"] = formataddr((provider.name, sender))
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = format_datetime(utcnow())
-    message_id = make_msgid(domain=sender.rpartition("@")[2])
     msg["Message-ID"] = message_id
     if thread.in_reply_to:
         msg["In-Reply-To"] = thread.in_reply_to

@@ -18,6 +18,7 @@ from helpdesk.console.queue import TicketQueue
 from helpdesk.console.search import SearchIndex
 from helpdesk.console.texts import Texts
 from helpdesk.console.transcript import TranscriptStore
+from helpdesk.email.setup import EMAIL
 from helpdesk.keys import SESSIONS, SETTINGS
 
 log = logging.getLogger("helpdesk.console")
@@ -59,7 +60,15 @@ def console_context(
             index=index,
             queue=TicketQueue(sessions, index),
             transcripts=TranscriptStore(sessions),
-            actions=TicketActions(sessions, app[CHAT].hub, texts, settings.provider),
+            actions=TicketActions(
+                sessions,
+                app[CHAT].hub,
+                texts,
+                settings.provider,
+                # The email channel starts after the console: its ids are looked up when a
+                # mail is written.
+                message_ids=lambda reference: app[EMAIL].ids.new(reference),
+            ),
             admin=Admin(sessions, staff_sessions),
             texts=texts,
             secure_cookies=settings.public_url.startswith("https://"),
