@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 # Debian packages the test suite drives as real peers (installed when run as root).
-SYSTEM_PACKAGES := chromium dovecot-imapd dovecot-sqlite swaks
+SYSTEM_PACKAGES := chromium dovecot-imapd dovecot-sqlite swaks openssl
 # Peers the benches measure against (bench/bounces.py runs Sisimai).
 BENCH_PACKAGES := libsisimai-perl
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import mailbox
+import ssl
 from pathlib import Path
 from typing import Protocol
 
@@ -33,9 +34,14 @@ class Transport(Protocol):
 class SmtpRelay:
     """aiosmtplib to the relay: implicit TLS (`smtps`), STARTTLS, or plain (loopback)."""
 
-    def __init__(self, relay: Relay, *, timeout: float = 30) -> None:
+    def __init__(
+        self, relay: Relay, *, timeout: float = 30, tls_context: ssl.SSLContext | None = None
+    ) -> None:
+        """`tls_context` checks the relay's certificate; by default against the system's
+        certificate authorities (OpenSSL's SSL_CERT_FILE names a private one)."""
         self._relay = relay
         self._timeout = timeout
+        self._tls_context = tls_context
 
     def describe(self) -> str:
         return self._relay.masked()
@@ -55,6 +61,7 @@ class SmtpRelay:
                 username=relay.username,
                 password=relay.password,
                 timeout=self._timeout,
+                tls_context=self._tls_context,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
@@ -64,7 +71,11 @@ class SmtpRelay:
             raise TransientError(message) from None
         except aiosmtplib.SMTPResponseException as exc:
             text = f"{exc.code} {exc.message}"
-            if 500 <= exc.code < 600 and not isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+            # A refused login (535) or a relay that wants TLS or a login first (530) is the
+            # configuration's fault, not the message's: once an operator fixes it the mail
+            # must still go, so it waits.
+            relay_setup = exc.code == 530 or isinstance(exc, aiosmtplib.SMTPAuthenticationError)
+            if 500 <= exc.code < 600 and not relay_setup:
                 raise PermanentError(text) from None
             raise TransientError(text) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:

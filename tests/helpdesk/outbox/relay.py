@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    tls: str | None = None  # the TLS version the mail came over, None in clear
 
     @property
     def message(self) -> EmailMessage:
@@ -45,8 +47,14 @@ class Relay:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.reply:
             return self.reply
+        secured = server.transport.get_extra_info("ssl_object")
         self.received.append(
-            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.content,
+                secured.version() if secured is not None else None,
+            )
         )
         return "250 OK queued"
 
@@ -83,17 +91,30 @@ class Login:
 
 @contextmanager
 def running_relay(
-    port: int | None = None, relay: Relay | None = None, login: Login | None = None
+    port: int | None = None,
+    relay: Relay | None = None,
+    login: Login | None = None,
+    *,
+    tls: ssl.SSLContext | None = None,
+    implicit_tls: bool = False,
 ) -> Iterator[Relay]:
     """aiosmtpd's threaded Controller on 127.0.0.1 and an explicit free port.
 
-    With `login`, the relay offers AUTH (without TLS: loopback) and checks what it is given.
+    With `login`, the relay offers AUTH and checks what it is given (without TLS unless
+    `tls` is given: loopback). With `tls` (a server context), the relay requires STARTTLS
+    before any mail, or, with `implicit_tls`, speaks TLS from the first byte (smtps).
     """
     relay = relay or Relay(port or free_port())
-    auth: dict[str, Any] = {}
+    options: dict[str, Any] = {}
     if login is not None:
-        auth = {"authenticator": login, "auth_require_tls": False}
-    controller = Controller(relay, hostname="127.0.0.1", port=relay.port, **auth)
+        # aiosmtpd counts only STARTTLS as encryption when it decides to offer AUTH; with
+        # implicit TLS every byte is encrypted already.
+        options = {"authenticator": login, "auth_require_tls": tls is not None and not implicit_tls}
+    if tls is not None and implicit_tls:
+        options["ssl_context"] = tls
+    elif tls is not None:
+        options |= {"tls_context": tls, "require_starttls": True}
+    controller = Controller(relay, hostname="127.0.0.1", port=relay.port, **options)
     controller.start()
     try:
         yield relay
