@@ -206,6 +206,15 @@ def _relay(value: Any) -> Relay | None:
     )
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _imap(value: Any) -> ImapMailbox | None:
     text = as_text(value).strip()
     if not text:
@@ -225,6 +234,12 @@ def _imap(value: Any) -> ImapMailbox | None:
         port = parts.port or defaults[parts.scheme]
     except ValueError:
         raise ValueError("bad port") from None
+    if parts.scheme == "imap" and not _loopback(parts.hostname):
+        # imap:// logs in with the password in clear (the fetcher has no STARTTLS)
+        raise ValueError(
+            f"imap:// would send the password in clear to {parts.hostname}: "
+            "use imaps:// (imap:// is for a server on this machine only)"
+        )
     return ImapMailbox(
         scheme=parts.scheme,
         host=parts.hostname,

@@ -29,6 +29,8 @@ def test_imap_url_is_parsed_and_masked(env: dict[str, str]) -> None:
         ("pop3://u:p@h", "HELPDESK_IMAP_FETCH: expected imaps://"),
         ("imaps://imap.zindex.fr", "HELPDESK_IMAP_FETCH: the URL must hold the user and password"),
         ("imap://u:p@h:99999", "HELPDESK_IMAP_FETCH: bad port"),
+        ("imap://u:p@imap.zindex.fr", "HELPDESK_IMAP_FETCH: imap:// would send the password"),
+        ("imap://u:p@192.0.2.7:143", "HELPDESK_IMAP_FETCH: imap:// would send the password"),
     ],
 )
 def test_bad_imap_url_names_the_variable(env: dict[str, str], value: str, message: str) -> None:
@@ -37,6 +39,13 @@ def test_bad_imap_url_names_the_variable(env: dict[str, str], value: str, messag
         load_settings({**env, "HELPDESK_IMAP_FETCH": value})
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.53", "[::1]", "localhost"])
+def test_plain_imap_is_for_this_machine(env: dict[str, str], host: str) -> None:
+    """imap:// (no TLS) is accepted for a server on loopback only."""
+    settings = load_settings({**env, "HELPDESK_IMAP_FETCH": f"imap://u:p@{host}:1143"})
+    assert settings.imap_fetch is not None and not settings.imap_fetch.implicit_tls
 
 
 def test_poll_interval_is_bounded(env: dict[str, str]) -> None:
