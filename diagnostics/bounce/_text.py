@@ -33,9 +33,8 @@ _MARKER = (
     r"|message d'origine|message original|copie du message|en-têtes du message)"
     r")"
 )
-# The same, on lower-case text after a newline: cheaper to search for than "^" with re.M
-# (a search can skip from newline to newline); text is searched with a newline in front.
-_MARKER_LINE = re.compile("\n" + _MARKER.removeprefix("^"))
+# The same, on lower-case text, matched at the start of a line.
+_MARKER_AT = re.compile(_MARKER.removeprefix("^"))
 
 
 @lru_cache(maxsize=1)
@@ -66,14 +65,23 @@ def lower_is_exact(text: str) -> bool:
 def original_start(text: str) -> int:
     """Offset of the line of `text` that starts a copy of the returned message, or -1."""
     low = text.lower()
-    if lower_is_exact(text) and not any(word in low for word in MARKER_WORDS):
-        return -1
-    if len(low) != len(text):  # lower() changed positions: search the text itself
+    if not lower_is_exact(text) or len(low) != len(text):
+        # lower() misses a case-insensitive match or moves positions: search the text
         match = _marker_any_case().search(text)
         return match.start() if match else -1
-    # with the newline in front, the match starts one character early: on the line's start
-    found = _MARKER_LINE.search("\n" + low)
-    return found.start() if found else -1
+    # A marker is on one line and holds one of the words: only the lines with a word can
+    # start the copy (trying the expression at every line start of a long returned message
+    # cost more than the rest of reading most bounces).
+    starts: set[int] = set()
+    for word in MARKER_WORDS:
+        at = low.find(word)
+        while at >= 0:
+            starts.add(low.rfind("\n", 0, at) + 1)
+            at = low.find(word, at + 1)
+    for start in sorted(starts):
+        if _MARKER_AT.match(low, start):
+            return start
+    return -1
 
 
 FIELD_LINE = re.compile(r"^[ \t]*(Received|Return-Path|Message-ID|DKIM-Signature):", re.I | re.M)
