@@ -40,14 +40,19 @@ async def within(work: Awaitable[T], seconds: float) -> T:
         return await work
 
 
-async def stop(task: asyncio.Future[Any], grace: float = 10.0) -> None:
+async def stop(task: asyncio.Future[Any], grace: float = 10.0, *, patience: float = 0.0) -> None:
     """Cancel `task` and wait until it has ended, at most `grace` seconds.
 
-    A task that swallows a cancellation is cancelled again until it ends. An exception it
-    ended with is logged, not raised: the caller is shutting down. A cancellation of the
-    caller itself propagates.
+    With `patience`, first give the task that long to end by itself (a loop asked to stop
+    finishes its round of work: cancelled in the middle of a database call, it would leave
+    aiosqlite's thread answering an event loop that may be closed by then). A task that
+    swallows a cancellation is cancelled again until it ends. An exception it ended with
+    is logged, not raised: the caller is shutting down. A cancellation of the caller
+    itself propagates.
     """
     loop = asyncio.get_running_loop()
+    if patience > 0 and not task.done():
+        await asyncio.wait({task}, timeout=patience)
     deadline = loop.time() + grace
     while not task.done():
         task.cancel()
@@ -61,9 +66,11 @@ async def stop(task: asyncio.Future[Any], grace: float = 10.0) -> None:
         log.error("background task %r ended with an error", _name(task), exc_info=task.exception())
 
 
-async def stop_all(tasks: list[asyncio.Task[Any]], grace: float = 10.0) -> None:
+async def stop_all(
+    tasks: list[asyncio.Task[Any]], grace: float = 10.0, *, patience: float = 0.0
+) -> None:
     """`stop` every task of `tasks`, all at once."""
-    await asyncio.gather(*(stop(task, grace) for task in tasks))
+    await asyncio.gather(*(stop(task, grace, patience=patience) for task in tasks))
 
 
 def _name(task: asyncio.Future[Any]) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from helpdesk.aio import stop_all
+from helpdesk.aio import stop_all, wait_event
 from helpdesk.chat.ws import CHAT
 from helpdesk.console.actions import TicketActions
 from helpdesk.console.admin import Admin
@@ -74,12 +74,14 @@ def console_context(
             secure_cookies=settings.public_url.startswith("https://"),
         )
         app[CONSOLE] = console
+        stopping = asyncio.Event()
         tasks = [
-            asyncio.create_task(_every(index_every, "search index", index.rescan)),
-            asyncio.create_task(_every(purge_every, "retention", lambda: _tidy(console))),
+            asyncio.create_task(_every(index_every, "search index", index.rescan, stopping)),
+            asyncio.create_task(_every(purge_every, "retention", lambda: _tidy(console), stopping)),
         ]
         yield
-        await stop_all(tasks)
+        stopping.set()
+        await stop_all(tasks, patience=10)
 
     return ctx
 
@@ -91,11 +93,13 @@ async def _tidy(console: Console) -> None:
     await console.sessions.purge_expired()
 
 
-async def _every(seconds: float, what: str, job: Callable[[], Awaitable[object]]) -> None:
-    while True:
+async def _every(
+    seconds: float, what: str, job: Callable[[], Awaitable[object]], stopping: asyncio.Event
+) -> None:
+    while not stopping.is_set():
         try:
             await job()
         except Exception:
             # Housekeeping must outlive a database hiccup; the next round retries.
             log.exception("console %s failed", what)
-        await asyncio.sleep(seconds)
+        await wait_event(stopping, seconds)

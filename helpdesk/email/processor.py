@@ -52,6 +52,12 @@ class SpoolProcessor:
         self._keep_seconds = keep_days * 24 * 3600
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._stopping = False
+
+    def request_stop(self) -> None:
+        """End `run` once the pass in progress is done (see helpdesk.aio.stop)."""
+        self._stopping = True
+        self._wake.set()
 
     def wake(self) -> None:
         """New mail is in `new/`: look now rather than at the next idle check."""
@@ -88,10 +94,10 @@ class SpoolProcessor:
             return done
 
     async def run(self) -> None:
-        """Process until cancelled: on wake-up, and every `idle_seconds` regardless."""
+        """Process until asked to stop: on wake-up, and every `idle_seconds` regardless."""
         backoff = 1.0
         pruned = 0.0
-        while True:
+        while not self._stopping:
             self._wake.clear()
             now = time.monotonic()
             if now - pruned > PRUNE_EVERY:

@@ -158,7 +158,9 @@ def setup_email(
         finally:
             if listener is not None:
                 await listener.stop()
-            for task in reversed(tasks):
+            for task in tasks[1:]:  # the fetcher: network reads, cancelled at once
                 await stop(task)
+            processor.request_stop()  # the message in hand is finished first
+            await stop(tasks[0], patience=10)
 
     app.cleanup_ctx.append(ctx)

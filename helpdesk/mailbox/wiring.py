@@ -86,7 +86,8 @@ def setup_mailbox(
             yield
         finally:
             await resets.drain()
-            await stop(task)
+            sender.request_stop()
+            await stop(task, patience=10)
             reset_pages.remove_scrubber(scrubber)
             if http is not None:
                 await http.close()

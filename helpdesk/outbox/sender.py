@@ -56,6 +56,12 @@ class OutboxSender:
         # Other processes enqueue too: look at the table at least this often (seconds).
         self._poll = poll
         self._clock = clock
+        self._stopping = False
+
+    def request_stop(self) -> None:
+        """End `run` once the round in progress is done (see helpdesk.aio.stop)."""
+        self._stopping = True
+        self._outbox.wakeup.set()
 
     async def _deliver(self, mail: OutgoingMail) -> None:
         via = self._transport.describe()
@@ -93,7 +99,7 @@ class OutboxSender:
             for mail in mails:
                 await self._deliver(mail)
             tried += len(mails)
-            if len(mails) < self._batch:
+            if len(mails) < self._batch or self._stopping:
                 return tried
 
     async def _sleep_time(self) -> float:
@@ -104,8 +110,9 @@ class OutboxSender:
         return min(max(wait.total_seconds(), 0.05), self._poll)
 
     async def run(self) -> None:
-        """Send forever: at once on enqueue, when a retry is due, and every `poll` seconds."""
-        while True:
+        """Send until asked to stop: at once on enqueue, when a retry is due, and every
+        `poll` seconds."""
+        while not self._stopping:
             self._outbox.wakeup.clear()
             try:
                 await self.run_once()

@@ -7,14 +7,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helpdesk.aio import stop, wait_event, within
 from helpdesk.db import create_engine, session_factory
 from helpdesk.db.migrate import upgrade
+from helpdesk.db.models import OutboxMail, OutboxStatus
 from helpdesk.outbox import Outbox, OutboxSender
 
 
@@ -155,3 +158,51 @@ async def test_outbox_sender_stops_when_woken_and_cancelled_together(engine: Asy
     await woken_then_cancelled(outbox.wakeup, task)
     await asyncio.wait({task}, timeout=5)
     assert task.cancelled()
+
+
+class HeldTransport:
+    """A relay that takes each mail only when the test lets it."""
+
+    def __init__(self) -> None:
+        self.sending = asyncio.Event()
+        self.release = asyncio.Event()
+        self.sent: list[list[str]] = []
+
+    async def send(self, raw: bytes, mail_from: str, recipients: list[str]) -> None:
+        self.sending.set()
+        await self.release.wait()
+        self.sent.append(recipients)
+
+    def describe(self) -> str:
+        return "held"
+
+
+async def test_outbox_sender_asked_to_stop_finishes_the_mail_in_hand(engine: AsyncEngine) -> None:
+    """At shutdown the sender ends after the delivery in progress (not in the middle of it,
+    nor of the database call that records it)."""
+    outbox = Outbox(session_factory(engine))
+    transport = HeldTransport()
+    sender = OutboxSender(outbox, transport, poll=30)
+    task = asyncio.create_task(sender.run())
+    await outbox.enqueue(mail_to("client@exemple.fr"))
+    await asyncio.wait_for(transport.sending.wait(), 5)
+    sender.request_stop()
+    stopping = asyncio.create_task(stop(task, patience=5))
+    await asyncio.sleep(0.2)
+    assert not task.done()  # still delivering: not cancelled
+    transport.release.set()
+    await asyncio.wait_for(stopping, 10)
+    assert task.done() and not task.cancelled() and task.exception() is None
+    assert transport.sent == [["client@exemple.fr"]]
+    async with session_factory(engine)() as session:
+        [row] = list(await session.scalars(select(OutboxMail)))
+    assert row.status == OutboxStatus.SENT
+
+
+def mail_to(address: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "support@zindex.fr"
+    msg["To"] = address
+    msg["Subject"] = "Test"
+    msg.set_content("Bonjour")
+    return msg
