@@ -120,6 +120,10 @@ class Settings:
     # The support mailbox the email responder fetches over IMAP; None: no fetcher.
     imap_fetch: ImapMailbox | None = None
     imap_poll_seconds: int = 60
+    # Automatic email answers allowed per hour, per ticket and per sender address (RFC 3834
+    # loop and abuse protection); what is not answered still lands on the ticket.
+    auto_answers_per_ticket: int = 5
+    auto_answers_per_sender: int = 10
 
     def masked(self) -> dict[str, Any]:
         """The effective settings as plain data, every secret replaced by a mask."""
@@ -143,6 +147,8 @@ class Settings:
             "reset_link_minutes": self.reset_link_minutes,
             "imap_fetch": self.imap_fetch.masked() if self.imap_fetch else "",
             "imap_poll_seconds": self.imap_poll_seconds,
+            "auto_answers_per_ticket": self.auto_answers_per_ticket,
+            "auto_answers_per_sender": self.auto_answers_per_sender,
             "provider": _plain(self.provider),
         }
 
@@ -292,6 +298,8 @@ _HELPDESK_KEYS: dict[str, Callable[[Any], Any]] = {
     "reset_link_minutes": int_range(1, 24 * 60),
     "imap_fetch": _imap,
     "imap_poll_seconds": int_range(5, 3600),
+    "auto_answers_per_ticket": int_range(1, 1000),
+    "auto_answers_per_sender": int_range(1, 1000),
 }
 
 
@@ -351,4 +359,6 @@ def load_settings(
         reset_link_minutes=core["reset_link_minutes"],
         imap_fetch=core["imap_fetch"],
         imap_poll_seconds=core["imap_poll_seconds"],
+        auto_answers_per_ticket=core["auto_answers_per_ticket"],
+        auto_answers_per_sender=core["auto_answers_per_sender"],
     )

@@ -35,6 +35,8 @@ ENV_VARIABLES: dict[str, str] = {
     "HELPDESK_RESET_LINK_MINUTES": "reset_link_minutes",
     "HELPDESK_IMAP_FETCH": "imap_fetch",
     "HELPDESK_IMAP_POLL_SECONDS": "imap_poll_seconds",
+    "HELPDESK_AUTO_ANSWERS_PER_TICKET": "auto_answers_per_ticket",
+    "HELPDESK_AUTO_ANSWERS_PER_SENDER": "auto_answers_per_sender",
 }
 
 

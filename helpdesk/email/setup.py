@@ -103,7 +103,11 @@ def setup_email(
             store=EmailStore(app[SESSIONS]),
             ids=ids,
             timezone=provider.timezone,
-            limits=limits,
+            limits=limits
+            or RateLimits(
+                per_ticket=settings.auto_answers_per_ticket,
+                per_sender=settings.auto_answers_per_sender,
+            ),
         )
 
         async def handle(raw: bytes, item: Spooled) -> Handled:

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from helpdesk.config import load_settings
 from helpdesk.db.models import Message, OutboxMail, Ticket, TicketEvent
 from helpdesk.email import RateLimits
 from helpdesk.email.loops import no_answer_reason
 from helpdesk.email.parse import parse_mail
 from helpdesk.keys import SESSIONS
-from tests.helpdesk.email.conftest import SUPPORT, Captured, Desk, Relay, mail
+from tests.dnsserver import DNSServer
+from tests.helpdesk.email.conftest import SUPPORT, Captured, Desk, Relay, mail, start_desk
 
 
 async def not_answered(desk: Desk, message_id: str) -> tuple[Ticket, list[str]]:
@@ -178,6 +180,27 @@ async def test_sender_limit_spans_tickets(desk: Desk, relay: Relay) -> None:
     await relay.wait_for("many@exemple.fr", limit)
     await asyncio.sleep(0.5)
     assert len(relay.to("many@exemple.fr")) == limit
+
+
+async def test_limits_come_from_the_settings(
+    email_env: dict[str, str], understanding: Any, dns_server: DNSServer, relay: Relay
+) -> None:
+    """HELPDESK_AUTO_ANSWERS_PER_SENDER sets the per-sender limit (and so for per ticket)."""
+    settings = load_settings({**email_env, "HELPDESK_AUTO_ANSWERS_PER_SENDER": "2"})
+    assert (settings.auto_answers_per_sender, settings.auto_answers_per_ticket) == (2, 5)
+    desk, runner = await start_desk(settings, understanding, dns_server)
+    try:
+        for n in range(4):
+            await desk.send(
+                mail(f"Question {n}: how do I log in to webmail?", sender="few@exemple.fr"),
+                mail_from="few@exemple.fr",
+            )
+        await desk.idle()
+        await relay.wait_for("few@exemple.fr", 2)
+        await asyncio.sleep(0.5)
+        assert len(relay.to("few@exemple.fr")) == 2
+    finally:
+        await runner.cleanup()
 
 
 def test_rules_on_parsed_headers() -> None:
