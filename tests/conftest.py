@@ -127,6 +127,18 @@ def database_url(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[str
 
 
 @pytest.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[Any]:
+    """A migrated SQLite store of its own, for tests that need a database but not both."""
+    from helpdesk.db import create_engine
+    from helpdesk.db.migrate import upgrade
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite3'}")
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
 def no_helpdesk_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The developer's own HELPDESK_* variables must not leak into CLI tests."""
     for name in list(os.environ):

@@ -6,17 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helpdesk.aio import stop, wait_event, within
-from helpdesk.db import create_engine, session_factory
-from helpdesk.db.migrate import upgrade
+from helpdesk.db import session_factory
 from helpdesk.db.models import OutboxMail, OutboxStatus
 from helpdesk.outbox import Outbox, OutboxSender
 
@@ -143,11 +140,8 @@ class NoTransport:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.sqlite3'}")
-    await upgrade(eng)
-    yield eng
-    await eng.dispose()
+def engine(sqlite_engine: AsyncEngine) -> AsyncEngine:
+    return sqlite_engine
 
 
 async def test_outbox_sender_stops_when_woken_and_cancelled_together(engine: AsyncEngine) -> None:

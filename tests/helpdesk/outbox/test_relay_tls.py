@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helpdesk.config import Relay as RelayConfig
-from helpdesk.db import create_engine, session_factory
-from helpdesk.db.migrate import upgrade
+from helpdesk.db import session_factory
 from helpdesk.db.models import OutboxStatus
 from helpdesk.outbox import Outbox, OutboxSender, SmtpRelay
 from tests.helpdesk.outbox.relay import Login, running_relay
@@ -45,11 +42,8 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.sqlite3'}")
-    await upgrade(eng)
-    yield eng
-    await eng.dispose()
+def engine(sqlite_engine: AsyncEngine) -> AsyncEngine:
+    return sqlite_engine
 
 
 @pytest.mark.parametrize(("scheme", "implicit"), [("smtp+starttls", False), ("smtps", True)])
