@@ -202,10 +202,12 @@ def _field_start(line: str) -> bool:
     return line.startswith("From ")
 
 
-# A header block of well-formed fields only (name, colon, value, folded lines), and one
-# such field: the usual case, split in one pass without looking at each line in Python.
-_PLAIN_HEAD = re.compile(r"(?:[!-9;-~]*:[^\n]*(?:\n[ \t][^\n]*)*(?:\n|\Z))*")
-_PLAIN_FIELD = re.compile(r"^([!-9;-~]*):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.M)
+# One well-formed field (name, colon, value, folded lines), or else a line that is not
+# one (third group): a header block is split in one pass without looking at each line in
+# Python, and any such line sends the block to the careful reading.
+_PLAIN_FIELD = re.compile(
+    r"([!-9;-~]*):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)(?:\n|\Z)|([^\n]+)(?:\n|\Z)"
+)
 
 
 def _head_fields(text: str) -> tuple[list[tuple[str, str]], int]:
@@ -217,9 +219,10 @@ def _head_fields(text: str) -> tuple[list[tuple[str, str]], int]:
     tests) but costs a good part of a diagnosis; the values are stored raw, so that every
     Message method (content type, parameters, charset) works as usual on them.
     """
-    if "\r" not in text and not text.startswith("From ") and _PLAIN_HEAD.fullmatch(text):
-        fields = [(name.lower(), value) for name, value in _PLAIN_FIELD.findall(text) if name]
-        return fields, len(text)
+    if "\r" not in text and not text.startswith("From "):
+        found = _PLAIN_FIELD.findall(text)
+        if not any(other for _, _, other in found):
+            return [(name.lower(), value) for name, value, _ in found if name], len(text)
     lines: list[str] = []
     end = 0
     for line in _lines(text):
