@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
-from sklearn.pipeline import FeatureUnion  # type: ignore[import-untyped]
 from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
 
 from helpdesk.understanding._text import normalise
@@ -27,25 +28,15 @@ class Ranked:
     probabilities: tuple[float, ...]
 
 
-def _features() -> FeatureUnion:
-    return FeatureUnion(
-        [
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1
-                ),
-            ),
-            (
-                "words",
-                TfidfVectorizer(
-                    analyzer="word",
-                    ngram_range=(1, 2),
-                    sublinear_tf=True,
-                    token_pattern=r"(?u)\b\w+\b",  # noqa: S106 -- a regex, not a password
-                ),
-            ),
-        ]
+def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    return (
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1),
+        TfidfVectorizer(
+            analyzer="word",
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+            token_pattern=r"(?u)\b\w+\b",  # noqa: S106 -- a regex, not a password
+        ),
     )
 
 
@@ -64,8 +55,13 @@ class TextClassifier:
         c: float = 0.5,
         temperature: float = 6.0,
     ) -> None:
-        self._features = _features()
-        matrix = self._features.fit_transform([normalise(t) for t in texts])
+        # The two vectorisations side by side, as scikit-learn's FeatureUnion builds them;
+        # done here because FeatureUnion's per-call machinery (joblib, output containers)
+        # cost more than the vectorising of one chat message.
+        self._vectorizers = _vectorizers()
+        normalised = [normalise(t) for t in texts]
+        matrix = sparse.hstack([v.fit_transform(normalised) for v in self._vectorizers]).tocsr()
+        self._last: tuple[str, Any] = ("", None)
         self._models: dict[str, LinearSVC] = {}
         self._labels: dict[str, tuple[str, ...]] = {}
         for name, labels in labellings.items():
@@ -83,12 +79,25 @@ class TextClassifier:
         """The classes of one labelling, in model order."""
         return self._labels[labelling]
 
+    def _matrix(self, text: str) -> Any:
+        """The features of one text; the intent and the language ask for the same text
+        in turn, so the last one is kept."""
+        normalised = normalise(text)
+        last = self._last  # one read: the email responder may classify in another thread
+        if last[0] == normalised and last[1] is not None:
+            return last[1]
+        rows = [v.transform([normalised]) for v in self._vectorizers]
+        matrix = sparse.hstack(rows).tocsr()
+        self._last = (normalised, matrix)
+        return matrix
+
     def _probabilities(self, labelling: str, text: str) -> np.ndarray:
-        matrix = self._features.transform([normalise(text)])
-        margins = np.asarray(self._models[labelling].decision_function(matrix), dtype=float)
-        if margins.ndim == 1:
+        model = self._models[labelling]
+        # LinearSVC.decision_function, without its per-call input checks: X·wᵀ + b.
+        margins = np.asarray(self._matrix(text) @ model.coef_.T, dtype=float) + model.intercept_
+        if margins.shape[1] == 1:
             # A binary SVM gives one margin, positive for the second class.
-            margins = np.array([[-margins[0], margins[0]]]) / 2
+            margins = np.array([[-margins[0, 0], margins[0, 0]]]) / 2
         return _softmax(margins[0] * self._temperature)
 
     def rank(self, labelling: str, text: str) -> Ranked:
