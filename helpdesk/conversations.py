@@ -85,21 +85,28 @@ class ConversationStore:
         async with self._sessions() as session:
             session.add_all(messages)
             session.add_all(events)
-            ticket = await session.get(Ticket, ref.ticket_id)
-            if ticket is not None:
-                ticket.updated_at = utcnow()
-                ticket.lang = lang or ticket.lang
-                ticket.intent = intent or ticket.intent
-                if status is not None and status != ticket.status:
+            # One UPDATE rather than loading the ticket: this runs for every turn of every
+            # conversation, on the database's only connection under SQLite.
+            values: dict[str, Any] = {"updated_at": utcnow()}
+            if lang:
+                values["lang"] = lang
+            if intent:
+                values["intent"] = intent
+            if status is not None:
+                before = await session.scalar(
+                    select(Ticket.status).where(Ticket.id == ref.ticket_id)
+                )
+                if before is not None and before != status:
                     session.add(
                         TicketEvent(
-                            ticket_id=ticket.id,
+                            ticket_id=ref.ticket_id,
                             kind="ticket.status",
                             actor=actor,
-                            data={"from": ticket.status, "to": status},
+                            data={"from": before, "to": status},
                         )
                     )
-                    ticket.status = status
+                    values["status"] = status
+            await session.execute(update(Ticket).where(Ticket.id == ref.ticket_id).values(**values))
             await session.execute(
                 update(Conversation)
                 .where(Conversation.id == ref.id)
