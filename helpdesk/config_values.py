@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from helpdesk import tomlcache
 
 DEFAULT_CONFIG = Path(__file__).with_name("defaults") / "helpdesk.toml"
 
@@ -202,18 +203,17 @@ def unknown(kind: str, name: str, known: list[str]) -> ConfigError:
 
 def read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomlcache.load(path)
     except FileNotFoundError:
         raise ConfigError(f"config file {str(path)!r} does not exist") from None
     except IsADirectoryError:
         raise ConfigError(f"config file {str(path)!r} is a directory") from None
     except PermissionError:
         raise ConfigError(f"config file {str(path)!r} cannot be read (permission denied)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"config file {str(path)!r} is not UTF-8") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
 
 
 def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,13 +8,13 @@ profile and the recipient's facts. This module only loads and renders them.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from diagnostics.bounce import BounceReport, FailedRecipient
+from helpdesk import tomlcache
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
@@ -47,8 +47,7 @@ class Explanation:
 
 @lru_cache(maxsize=8)
 def _wording(directory: Path, lang: str) -> dict[str, Any]:
-    with (directory / f"{lang}.toml").open("rb") as handle:
-        return tomllib.load(handle)
+    return tomlcache.load(directory / f"{lang}.toml")
 
 
 # Template sources by name, filled as reasons are first needed (see `_template`).
