@@ -40,15 +40,21 @@ async def within(work: Awaitable[T], seconds: float) -> T:
         return await work
 
 
-async def stop(task: asyncio.Future[Any], grace: float = 10.0, *, patience: float = 0.0) -> None:
+async def stop(
+    task: asyncio.Future[Any],
+    grace: float = 10.0,
+    *,
+    patience: float = 0.0,
+    log_errors: bool = True,
+) -> None:
     """Cancel `task` and wait until it has ended, at most `grace` seconds.
 
     With `patience`, first give the task that long to end by itself (a loop asked to stop
     finishes its round of work: cancelled in the middle of a database call, it would leave
     aiosqlite's thread answering an event loop that may be closed by then). A task that
     swallows a cancellation is cancelled again until it ends. An exception it ended with
-    is logged, not raised: the caller is shutting down. A cancellation of the caller
-    itself propagates.
+    is logged (unless `log_errors` is False: a piece of work given up), not raised: the
+    caller is done with it. A cancellation of the caller itself propagates.
     """
     loop = asyncio.get_running_loop()
     if patience > 0 and not task.done():
@@ -62,7 +68,7 @@ async def stop(task: asyncio.Future[Any], grace: float = 10.0, *, patience: floa
             return
         # asyncio.wait neither raises the task's outcome nor cancels it when we are.
         await asyncio.wait({task}, timeout=min(left, 0.5))
-    if not task.cancelled() and task.exception() is not None:
+    if not task.cancelled() and task.exception() is not None and log_errors:
         log.error("background task %r ended with an error", _name(task), exc_info=task.exception())
 
 

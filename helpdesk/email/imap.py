@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from aioimaplib import IMAP4, IMAP4_SSL
 
-from helpdesk.aio import stop, stop_all, wait_event, within
+from helpdesk.aio import stop, wait_event, within
 from helpdesk.config import ImapMailbox
 from helpdesk.email.spool import Spool
 
@@ -142,7 +142,15 @@ class ImapFetcher:
             # Any push (EXISTS, EXPUNGE, FETCH) is a reason to look; so is the re-issue.
             await asyncio.wait({push, dropped}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            await stop_all([push, dropped])
+            for task in (push, dropped):
+                if not task.done():
+                    await stop(task, log_errors=False)
+                    continue
+                error = None if task.cancelled() else task.exception()
+                # no push before the timeout is how a quiet IDLE round ends; other errors
+                # (the connection) end the session, which the fetcher opens again
+                if error is not None and not isinstance(error, TimeoutError):
+                    raise error
             if lost.is_set():
                 idle.cancel()
             else:
@@ -194,7 +202,7 @@ async def _unless_lost(work: Coroutine[Any, Any, T], lost: asyncio.Event) -> T:
     finally:
         dropped.cancel()
     if not task.done():
-        await stop(task)
+        await stop(task, log_errors=False)  # the command is given up with the connection
         raise ConnectionError("the IMAP server closed the connection")
     return task.result()
 

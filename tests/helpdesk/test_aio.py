@@ -112,6 +112,12 @@ async def test_stop_logs_the_error_a_task_ended_with(caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.ERROR, "helpdesk.aio"):
         await stop(task)
     assert "'broken' ended with an error" in caplog.text and "boom" in caplog.text
+    caplog.clear()
+    given_up = asyncio.create_task(broken(), name="given up")
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.ERROR, "helpdesk.aio"):
+        await stop(given_up, log_errors=False)  # work abandoned on purpose: no error line
+    assert given_up.done() and not caplog.records
 
 
 async def test_stop_does_not_swallow_the_callers_cancellation() -> None:
