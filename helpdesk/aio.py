@@ -4,8 +4,8 @@ On Python 3.11, `asyncio.wait_for(event.wait(), t)` returns normally when the ta
 cancelled in the same loop iteration as the event is set: the cancellation is swallowed
 and a loop around it runs on, so `task.cancel(); await task` at shutdown never returns
 (this hung a whole test run once). `contextlib.suppress(CancelledError)` around
-`await task` has the same flaw: it also swallows a cancellation of the caller. These two
-helpers are what the background loops and their owners use instead.
+`await task` has the same flaw: it also swallows a cancellation of the caller. The
+background loops and their owners wait and stop through these helpers instead.
 """
 
 from __future__ import annotations
