@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
@@ -31,11 +31,6 @@ def token_hash(token: str) -> str:
     # Session tokens are 256 random bits: a plain hash keeps the lookup indexed, and a
     # stolen database holds no usable cookie.
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; they were stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -99,13 +94,13 @@ class SessionStore:
             if row is None:
                 return None
             record, user = row
-            if not user.active or _aware(record.expires_at) <= now:
+            if not user.active or record.expires_at <= now:
                 await session.delete(record)
                 await session.commit()
                 return None
-            if now - _aware(record.last_seen_at) >= TOUCH_EVERY:
+            if now - record.last_seen_at >= TOUCH_EVERY:
                 record.last_seen_at = now
-                record.expires_at = min(now + IDLE, _aware(record.created_at) + LIFETIME)
+                record.expires_at = min(now + IDLE, record.created_at + LIFETIME)
                 await session.commit()
             return Staff(user.id, user.email, user.role, record.csrf_token, record.token_hash)
 
@@ -187,10 +182,10 @@ class Authenticator:
                         if row is None:
                             row = LoginThrottle(key=key, failures=0, window_start=now)
                             session.add(row)
-                        if row.locked_until is not None and _aware(row.locked_until) > now:
+                        if row.locked_until is not None and row.locked_until > now:
                             allowed = False
                             continue
-                        if now - _aware(row.window_start) > FAILURE_WINDOW:
+                        if now - row.window_start > FAILURE_WINDOW:
                             row.failures, row.window_start, row.locked_until = 0, now, None
                         row.failures += 1
                         if row.failures >= limit:

@@ -36,11 +36,6 @@ _REFERENCE = re.compile(r"^HD-[0-9A-Z]{8}$", re.IGNORECASE)
 _INTENT = re.compile(r"^[a-z_]{1,32}$")
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite gives back its UTC timestamps without a zone.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -233,11 +228,11 @@ class TicketQueue:
             )
         ).all()
         rank = {status: index for index, status in enumerate(statuses)}
-        keys = sorted(keys, key=lambda k: (_aware(k[1]), k[2]), reverse=True)
+        keys = sorted(keys, key=lambda k: (k[1], k[2]), reverse=True)
         keys.sort(key=lambda k: rank[k[0]])  # stable: newest first within each status
         if after is not None:
-            end = (_aware(after.updated_at), after.id)
-            keys = [k for k in keys if k[0] != after.status or (_aware(k[1]), k[2]) < end]
+            end = (after.updated_at, after.id)
+            keys = [k for k in keys if k[0] != after.status or (k[1], k[2]) < end]
         chosen = [k[2] for k in keys[:wanted]]
         if not chosen:
             return []

@@ -4,7 +4,7 @@ the delivery of each email, and the audit trail; and its JSON export."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,13 +19,6 @@ from helpdesk.db.models import (
     Ticket,
     TicketEvent,
 )
-
-
-def aware(value: datetime | None) -> datetime | None:
-    # SQLite returns stored UTC timestamps without their zone.
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -109,8 +102,7 @@ class Transcript:
 
 
 def _iso(value: datetime | None) -> str | None:
-    stamp = aware(value)
-    return stamp.isoformat() if stamp else None
+    return value.isoformat() if value else None
 
 
 class TranscriptStore:

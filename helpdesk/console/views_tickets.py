@@ -17,7 +17,7 @@ from helpdesk.console.guard import PREFIX, current_staff
 from helpdesk.console.queue import CHANNELS, LANGS, STATUS_ORDER, Cursor, QueueFilter
 from helpdesk.console.services import CONSOLE
 from helpdesk.console.texts import request_lang
-from helpdesk.console.transcript import Transcript, aware
+from helpdesk.console.transcript import Transcript
 from helpdesk.db.models import TicketStatus
 from helpdesk.keys import SETTINGS, TEMPLATES
 
@@ -27,8 +27,7 @@ def _clock(request: web.Request) -> Callable[[datetime | None], str]:
     zone = ZoneInfo(request.app[SETTINGS].provider.timezone)
 
     def when(value: datetime | None) -> str:
-        stamp = aware(value)
-        return stamp.astimezone(zone).strftime("%Y-%m-%d %H:%M") if stamp else ""
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
     return when
 

@@ -22,7 +22,6 @@ from helpdesk.mailbox.service import (
     MailboxExists,
     MailboxNotFound,
     NewMailbox,
-    aware,
     check_password_value,
     check_purpose,
     normalize_address,
@@ -41,9 +40,9 @@ def _mailbox(row: MailboxRow) -> Mailbox:
         quota_bytes=row.quota_bytes,
         usage_bytes=row.usage_bytes,
         status=row.status,
-        suspended_until=aware(row.suspended_until),
-        password_changed_at=aware(row.password_changed_at) or row.password_changed_at,
-        created_at=aware(row.created_at) or row.created_at,
+        suspended_until=row.suspended_until,
+        password_changed_at=row.password_changed_at,
+        created_at=row.created_at,
     )
 
 
@@ -219,7 +218,7 @@ class EmbeddedMailboxService:
         if found is None or found[0].purpose != purpose:
             return LinkCheck(LinkState.UNKNOWN), None, None
         link, row = found
-        expires = aware(link.expires_at)
+        expires = link.expires_at
         if link.used_at is not None:
             state = LinkState.USED
         elif link.voided_at is not None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpdesk.db.models import Base, BigId, utcnow
+from helpdesk.db.models import Base, BigId, UtcDateTime, utcnow
 
 
 class MailboxStatus(enum.StrEnum):
@@ -39,9 +39,9 @@ class MailboxRow(Base):
     quota_bytes: Mapped[int | None] = mapped_column(BigInteger)  # None: no quota
     usage_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(16), default=MailboxStatus.ACTIVE)
-    suspended_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    suspended_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class MailboxLink(Base):
@@ -55,10 +55,10 @@ class MailboxLink(Base):
     purpose: Mapped[str] = mapped_column(String(16))
     # Opaque to the store: the caller's reference (a ticket) returned when the link is used.
     context: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_mailbox_links_mailbox", "mailbox_id", "purpose", "created_at"),)
 
@@ -74,6 +74,6 @@ class RateHit(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # sha256 of "<scope>:<key>": addresses and IP addresses are not kept in clear here.
     bucket: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     __table_args__ = (Index("ix_rate_hits_bucket_created", "bucket", "created_at"),)

@@ -7,7 +7,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from helpdesk.aio import wait_event
 from helpdesk.db.models import utcnow
@@ -15,11 +15,6 @@ from helpdesk.outbox.store import Outbox, OutgoingMail
 from helpdesk.outbox.transport import PermanentError, TransientError, Transport
 
 log = logging.getLogger("helpdesk.outbox")
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite gives back naive datetimes; every time in the outbox is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -72,7 +67,7 @@ class OutboxSender:
             await self._outbox.failed(mail, str(exc))
             return
         except TransientError as exc:
-            age = self._clock() - _aware(mail.created_at)
+            age = self._clock() - mail.created_at
             if age >= self._backoff.give_up_after:
                 log.warning("outbox mail %d given up after %s: %s", mail.id, age, exc)
                 await self._outbox.failed(mail, f"given up after {mail.attempts} attempts: {exc}")
@@ -106,7 +101,7 @@ class OutboxSender:
         due = await self._outbox.next_due()
         if due is None:
             return self._poll
-        wait = _aware(due) - self._clock()
+        wait = due - self._clock()
         return min(max(wait.total_seconds(), 0.05), self._poll)
 
     async def run(self) -> None:
