@@ -38,7 +38,12 @@ from helpdesk.understanding import Understanding
 from helpdesk.web.health import healthz
 from helpdesk.web.kb import KB
 from helpdesk.web.kb import add_routes as add_kb_routes
-from helpdesk.web.metrics import HttpMetrics, metrics_middleware, metrics_view
+from helpdesk.web.metrics import (
+    HttpMetrics,
+    metrics_listener,
+    metrics_middleware,
+    metrics_view,
+)
 from helpdesk.web.middleware import add_security_headers, error_pages
 from helpdesk.web.pages import add_routes
 
@@ -86,6 +91,17 @@ def _chat(
     return ctx
 
 
+def _add_metrics(app: web.Application, settings: Settings, registry: CollectorRegistry) -> None:
+    # Never public by default: the main port serves /metrics only for the bearer token.
+    if settings.metrics_token:
+        app.router.add_get(
+            "/metrics", metrics_view(registry, settings.metrics_token), name="metrics"
+        )
+    if settings.metrics_listen is not None:
+        host, port = settings.metrics_listen
+        app.cleanup_ctx.append(metrics_listener(registry, host, port, settings.metrics_token))
+
+
 def create_app(
     settings: Settings,
     *,
@@ -114,7 +130,7 @@ def create_app(
     app.on_response_prepare.append(add_security_headers)
 
     app.router.add_get("/healthz", healthz, name="healthz")
-    app.router.add_get("/metrics", metrics_view, name="metrics")
+    _add_metrics(app, settings, registry)
     app.router.add_get("/chat/ws", chat_ws, name="chat")
     add_routes(app)
     add_kb_routes(app)

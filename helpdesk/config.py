@@ -124,6 +124,10 @@ class Settings:
     # loop and abuse protection); what is not answered still lands on the ticket.
     auto_answers_per_ticket: int = 5
     auto_answers_per_sender: int = 10
+    # /metrics is never public by default: on the main port only for this bearer token
+    # (when set), and on its own listener (when set); neither: not served at all.
+    metrics_token: str = field(default="", repr=False)
+    metrics_listen: tuple[str, int] | None = None
 
     def masked(self) -> dict[str, Any]:
         """The effective settings as plain data, every secret replaced by a mask."""
@@ -149,6 +153,10 @@ class Settings:
             "imap_poll_seconds": self.imap_poll_seconds,
             "auto_answers_per_ticket": self.auto_answers_per_ticket,
             "auto_answers_per_sender": self.auto_answers_per_sender,
+            "metrics_token": MASK if self.metrics_token else "(no token)",
+            "metrics_listen": f"{self.metrics_listen[0]}:{self.metrics_listen[1]}"
+            if self.metrics_listen
+            else "",
             "provider": _plain(self.provider),
         }
 
@@ -267,6 +275,15 @@ def _api_token(value: Any) -> str:
     return text
 
 
+def _metrics_token(value: Any) -> str:
+    text = as_text(value).strip()
+    if text and len(text) < 32:
+        raise ValueError(
+            "must have at least 32 characters (or be empty: no /metrics on the main port)"
+        )
+    return text
+
+
 def _database_url(value: Any) -> str:
     text = as_text(value).strip()
     if text and not text.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
@@ -300,6 +317,8 @@ _HELPDESK_KEYS: dict[str, Callable[[Any], Any]] = {
     "imap_poll_seconds": int_range(5, 3600),
     "auto_answers_per_ticket": int_range(1, 1000),
     "auto_answers_per_sender": int_range(1, 1000),
+    "metrics_token": _metrics_token,
+    "metrics_listen": _optional_listen,
 }
 
 
@@ -336,6 +355,12 @@ def load_settings(
             key = "helpdesk.mailbox_service_token"
         raise ConfigError(f"{key}: required when mailbox_service is a URL")
 
+    if core["metrics_listen"] is not None and core["metrics_listen"] == core["http"]:
+        key = "HELPDESK_METRICS_LISTEN"
+        if key not in environ:
+            key = "helpdesk.metrics_listen"
+        raise ConfigError(f"{key}: must differ from the web server's address (http)")
+
     data_dir = Path(core["data_dir"])
     database_url = core["database_url"] or f"sqlite+aiosqlite:///{data_dir / 'helpdesk.sqlite3'}"
     host, port = core["http"]
@@ -361,4 +386,6 @@ def load_settings(
         imap_poll_seconds=core["imap_poll_seconds"],
         auto_answers_per_ticket=core["auto_answers_per_ticket"],
         auto_answers_per_sender=core["auto_answers_per_sender"],
+        metrics_token=core["metrics_token"],
+        metrics_listen=core["metrics_listen"],
     )

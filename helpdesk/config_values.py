@@ -38,6 +38,8 @@ ENV_VARIABLES: dict[str, str] = {
     "HELPDESK_IMAP_POLL_SECONDS": "imap_poll_seconds",
     "HELPDESK_AUTO_ANSWERS_PER_TICKET": "auto_answers_per_ticket",
     "HELPDESK_AUTO_ANSWERS_PER_SENDER": "auto_answers_per_sender",
+    "HELPDESK_METRICS_TOKEN": "metrics_token",
+    "HELPDESK_METRICS_LISTEN": "metrics_listen",
 }
 
 

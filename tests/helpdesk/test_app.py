@@ -19,6 +19,8 @@ from helpdesk.db.migrate import upgrade
 Client = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
+TOKEN = "metrics-token-for-the-tests-0123456789"
+SCRAPE = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ async def app(settings: Settings) -> AsyncIterator[web.Application]:
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     await engine.dispose()
-    application = create_app(settings)
+    application = create_app(replace(settings, metrics_token=TOKEN))
 
     async def boom(request: web.Request) -> web.Response:
         raise RuntimeError("secret internal detail")
@@ -63,7 +65,7 @@ async def test_metrics_in_prometheus_format(aiohttp_client: Client, app: web.App
     client = await aiohttp_client(app)
     await client.get("/healthz")
     await client.get("/no/such/page")
-    resp = await client.get("/metrics")
+    resp = await client.get("/metrics", headers=SCRAPE)
     assert resp.status == 200
     assert resp.headers["Content-Type"].startswith("text/plain; version=")
     body = await resp.text()
@@ -74,10 +76,11 @@ async def test_metrics_in_prometheus_format(aiohttp_client: Client, app: web.App
 
 async def test_two_apps_do_not_share_metrics(aiohttp_client: Client, settings: Settings) -> None:
     """Each app has its own registry: no global state between instances."""
-    first, second = create_app(settings), create_app(settings)
+    scraped = replace(settings, metrics_token=TOKEN)
+    first, second = create_app(scraped), create_app(scraped)
     c1, c2 = await aiohttp_client(first), await aiohttp_client(second)
-    await c1.get("/metrics")
-    body = await (await c2.get("/metrics")).text()
+    await c1.get("/metrics", headers=SCRAPE)
+    body = await (await c2.get("/metrics", headers=SCRAPE)).text()
     assert 'route="/metrics"' not in body
 
 

@@ -273,3 +273,55 @@ def test_profile_alone_checks_all_but_the_zone_lookup(tmp_path: Path) -> None:
             load_profile({}, path)
         assert str(info.value).startswith(key)
     assert load_profile({}) == load_settings({}).provider
+
+
+def test_metrics_are_off_by_default() -> None:
+    """With nothing configured there is neither a metrics token nor a metrics listener."""
+    s = load_settings({})
+    assert s.metrics_token == ""
+    assert s.metrics_listen is None
+
+
+def test_metrics_settings_from_the_environment() -> None:
+    """HELPDESK_METRICS_TOKEN and HELPDESK_METRICS_LISTEN set the token and the listener."""
+    token = "t" * 32
+    s = load_settings(
+        {"HELPDESK_METRICS_TOKEN": f" {token} ", "HELPDESK_METRICS_LISTEN": "127.0.0.1:9108"}
+    )
+    assert s.metrics_token == token
+    assert s.metrics_listen == ("127.0.0.1", 9108)
+    assert s.masked()["metrics_token"] == MASK
+    assert s.masked()["metrics_listen"] == "127.0.0.1:9108"
+    assert token not in repr(s) + repr(s.masked())
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"HELPDESK_METRICS_TOKEN": "short"},
+            "HELPDESK_METRICS_TOKEN: must have at least 32 characters "
+            "(or be empty: no /metrics on the main port)",
+        ),
+        (
+            {"HELPDESK_METRICS_LISTEN": "9108"},
+            "HELPDESK_METRICS_LISTEN: expected HOST:PORT, got '9108'",
+        ),
+        (
+            {"HELPDESK_HTTP": "127.0.0.1:8080", "HELPDESK_METRICS_LISTEN": "127.0.0.1:8080"},
+            "HELPDESK_METRICS_LISTEN: must differ from the web server's address (http)",
+        ),
+    ],
+)
+def test_bad_metrics_settings_name_the_variable(environ: dict[str, str], message: str) -> None:
+    """A short token or a bad listen address stops loading with the variable's name."""
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ)
+    assert str(info.value) == message
+
+
+def test_metrics_listen_clash_in_the_file_names_the_key(tmp_path: Path) -> None:
+    """The same address for the web server and the metrics listener is named by its key."""
+    path = write(tmp_path, '[helpdesk]\nhttp = "0.0.0.0:80"\nmetrics_listen = "0.0.0.0:80"\n')
+    with pytest.raises(ConfigError, match=r"^helpdesk\.metrics_listen: must differ"):
+        load_settings({}, path)
