@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -77,3 +79,38 @@ def test_serve_json_logs(env: dict[str, str], tmp_path: Path) -> None:
     assert lines
     assert all({"ts", "level", "logger", "msg"} <= set(entry) for entry in lines)
     assert any(entry["logger"] == "helpdesk.access" for entry in lines)
+
+
+def test_serve_metrics_on_their_own_listener(env: dict[str, str]) -> None:
+    """With HELPDESK_METRICS_LISTEN, serve answers /metrics there and 404 on the main port."""
+    import urllib.error
+
+    from tests.conftest import free_port
+
+    metrics = f"127.0.0.1:{free_port()}"
+    environ = cli_env(env | {"HELPDESK_METRICS_LISTEN": metrics})
+    helpdesk = [sys.executable, "-m", "helpdesk"]
+    subprocess.run([*helpdesk, "migrate"], env=environ, check=True, cwd=REPO, capture_output=True)
+    proc = subprocess.Popen(
+        [*helpdesk, "serve"], env=environ, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        wait_healthy(f"http://{env['HELPDESK_HTTP']}/healthz", proc)
+        with urllib.request.urlopen(f"http://{metrics}/metrics", timeout=5) as resp:
+            assert resp.status == 200
+            assert b'route="/healthz"' in resp.read()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://{env['HELPDESK_HTTP']}/metrics", timeout=5)
+        assert refused.value.code == 404  # /metrics is not public on the main port
+        refused.value.close()
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    text = err.decode()
+    assert proc.returncode == 0, text
+    for bad in ("Warning", "Unclosed", "Traceback", "ERROR"):
+        assert bad not in text, text
+    assert f"metrics on http://{metrics}/metrics" in text
