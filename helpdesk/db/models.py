@@ -185,6 +185,9 @@ class OutboxMail(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The relay's answer to the message (its queue ID is in it): what staff quote to the
+    # relay's operator when a customer says nothing arrived.
+    relay_reply: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 

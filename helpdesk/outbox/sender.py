@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from helpdesk.aio import wait_event
 from helpdesk.db.models import utcnow
 from helpdesk.outbox.store import Outbox, OutgoingMail
-from helpdesk.outbox.transport import PermanentError, TransientError, Transport
+from helpdesk.outbox.transport import Delivery, PermanentError, TransientError, Transport
 
 log = logging.getLogger("helpdesk.outbox")
 
@@ -58,41 +58,63 @@ class OutboxSender:
         self._stopping = True
         self._outbox.wakeup.set()
 
-    async def _deliver(self, mail: OutgoingMail) -> None:
+    async def _deliver(self, delivery: Delivery, mail: OutgoingMail) -> None:
+        """Hand over one mail and record its outcome; no error of one mail reaches another."""
         via = self._transport.describe()
         try:
-            await self._transport.send(mail.wire, mail.mail_from, mail.recipients)
+            if mail.interrupted and await self._transport.delivered(mail):
+                log.info("outbox mail %d was handed over before an interruption", mail.id)
+                await self._outbox.sent(mail, via, "found after an interrupted attempt")
+                return
+            reply = await delivery.send(mail)
         except PermanentError as exc:
             log.warning("outbox mail %d refused by %s: %s", mail.id, via, exc)
             await self._outbox.failed(mail, str(exc))
             return
-        except TransientError as exc:
-            age = self._clock() - mail.created_at
-            if age >= self._backoff.give_up_after:
-                log.warning("outbox mail %d given up after %s: %s", mail.id, age, exc)
-                await self._outbox.failed(mail, f"given up after {mail.attempts} attempts: {exc}")
-                return
-            delay = self._backoff.delay(mail.attempts)
-            log.warning(
-                "outbox mail %d not sent via %s (attempt %d), next try in %ds: %s",
-                mail.id,
-                via,
-                mail.attempts,
-                delay.total_seconds(),
-                exc,
-            )
-            await self._outbox.retry(mail, str(exc), delay)
+        except Exception as exc:
+            # Anything else (a bug, an encoding error in a library) is this mail's problem:
+            # it waits like a relay outage, with the cause on record, and the batch goes on.
+            if not isinstance(exc, TransientError):
+                log.exception("outbox mail %d: unexpected error via %s", mail.id, via)
+            await self._postpone(mail, f"{type(exc).__name__}: {exc}", via)
             return
-        log.info("outbox mail %d sent via %s", mail.id, via)
-        await self._outbox.sent(mail, via)
+        log.info("outbox mail %d sent via %s: %s", mail.id, via, reply)
+        await self._outbox.sent(mail, via, reply)
+
+    async def _postpone(self, mail: OutgoingMail, error: str, via: str) -> None:
+        age = self._clock() - mail.created_at
+        if age >= self._backoff.give_up_after:
+            log.warning("outbox mail %d given up after %s: %s", mail.id, age, error)
+            await self._outbox.failed(mail, f"given up after {mail.attempts} attempts: {error}")
+            return
+        delay = self._backoff.delay(mail.attempts)
+        log.warning(
+            "outbox mail %d not sent via %s (attempt %d), next try in %ds: %s",
+            mail.id,
+            via,
+            mail.attempts,
+            delay.total_seconds(),
+            error,
+        )
+        await self._outbox.retry(mail, error, delay)
+
+    async def _give_up_expired(self) -> None:
+        for mail in await self._outbox.expired(self._backoff.give_up_after):
+            log.warning("outbox mail %d given up: queued since %s", mail.id, mail.created_at)
+            await self._outbox.failed(
+                mail, f"given up after {mail.attempts} attempts: queued too long"
+            )
 
     async def run_once(self) -> int:
         """Send what is due now; returns how many mails were tried."""
+        await self._give_up_expired()
         tried = 0
         while True:
             mails = await self._outbox.claim(self._batch, self._lease)
-            for mail in mails:
-                await self._deliver(mail)
+            if mails:
+                async with self._transport.batch() as delivery:
+                    for mail in mails:
+                        await self._deliver(delivery, mail)
             tried += len(mails)
             if len(mails) < self._batch or self._stopping:
                 return tried

@@ -1,27 +1,32 @@
 """The outbox: every outgoing email is a row before anything tries to send it.
 
 Mail is claimed with a lease (status `sending`, `next_attempt_at` = end of the lease), so a
-process that dies mid-send leaves rows another claim picks up again: delivery is at least
-once, and nothing is lost across restarts. PostgreSQL claims with FOR UPDATE SKIP LOCKED so
-several processes share the queue.
+process that dies mid-send leaves rows another claim picks up again: nothing is lost across
+restarts. Such a mail comes back marked `interrupted`, and the sender asks the transport
+whether the earlier attempt got through before sending it again: the Maildir can tell, an
+SMTP relay cannot, so with a relay delivery is at least once. The window is one commit: the
+relay's answer (with its queue ID) is recorded right after its 250, before anything else.
+PostgreSQL claims with FOR UPDATE SKIP LOCKED so several processes share the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.errors import HeaderParseError, NonASCIILocalPartDefect
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.policy import SMTP
-from email.utils import getaddresses
+from email.policy import SMTP, SMTPUTF8
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.db.models import OutboxMail, OutboxStatus, TicketEvent, utcnow
+from helpdesk.outbox.addresses import BadAddress, checked, needs_smtputf8
 
 # First line of a stored message whose body holds a secret (a one-time link): the sender
 # strips it before sending and blanks the body once the relay has the mail.
@@ -40,6 +45,8 @@ class OutgoingMail:
     raw: bytes = field(repr=False)
     attempts: int
     created_at: datetime
+    # Claimed again after a lease ran out: an earlier attempt may have reached the relay.
+    interrupted: bool = False
 
     @property
     def sensitive(self) -> bool:
@@ -49,6 +56,37 @@ class OutgoingMail:
     def wire(self) -> bytes:
         """The bytes to transmit (without our internal mark)."""
         return self.raw.removeprefix(SENSITIVE_MARK)
+
+
+def _header_values(message: EmailMessage, names: tuple[str, ...]) -> list[str]:
+    # raw_items: the values as stored, not run through the message's own header parser
+    # (which may raise on a malformed value before anything could be checked).
+    wanted = {n.lower() for n in names}
+    return [str(value) for name, value in message.raw_items() if name.lower() in wanted]
+
+
+def _addresses(message: EmailMessage, names: tuple[str, ...]) -> list[str]:
+    """The checked addr-specs of these headers, read with the strict header parser of
+    `email.policy.default` whatever policy the message was built with."""
+    found = []
+    for value in _header_values(message, names):
+        # A folded header's line breaks are white space; any other CR or LF is an attempt
+        # to smuggle a header (or a recipient) in.
+        unfolded = re.sub(r"\r?\n(?=[ \t])", "", value)
+        if "\r" in unfolded or "\n" in unfolded:
+            raise BadAddress(f"{value!r} holds a line break")
+        header = EmailMessage(policy=SMTPUTF8)
+        try:
+            header["To"] = unfolded
+            addresses = header["To"].addresses
+        except (ValueError, IndexError, HeaderParseError) as exc:
+            raise BadAddress(f"{value!r}: {exc}") from None
+        # RFC 6532 allows what the parser flags as a non-ASCII local part; nothing else.
+        defects = [d for d in header["To"].defects if not isinstance(d, NonASCIILocalPartDefect)]
+        if not addresses or defects:
+            raise BadAddress(f"{value!r} is not a list of addresses")
+        found += [checked(a.addr_spec) for a in addresses]
+    return found
 
 
 def _redacted(raw: bytes) -> bytes:
@@ -85,20 +123,27 @@ class Outbox:
 
         `sensitive`: the body holds a secret, blanked in the outbox after delivery.
         """
-        recipients = [
-            addr
-            for _, addr in getaddresses(
-                [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
+        # A bad address is this mail's outcome, not its caller's crash: the row is kept as
+        # failed with the reason, and the ticket says it.
+        problem = None
+        try:
+            recipients = _addresses(message, ("To", "Cc", "Bcc"))
+            sender = (
+                checked(mail_from) if mail_from else next(iter(_addresses(message, ("From",))), "")
             )
-            if addr
-        ]
+        except BadAddress as exc:
+            problem = f"not sent: {exc}"
+            recipients = _header_values(message, ("To", "Cc", "Bcc"))
+            sender = mail_from or next(iter(_header_values(message, ("From",))), "")
         if not recipients:
             raise ValueError("the message has no recipient")
-        del message["Bcc"]
-        sender = mail_from or getaddresses([str(message.get("From", ""))])[0][1]
         if not sender:
             raise ValueError("the message has no sender")
-        raw = message.as_bytes(policy=SMTP)
+        del message["Bcc"]
+        utf8 = needs_smtputf8(sender) or any(needs_smtputf8(r) for r in recipients)
+        # An internationalised address can only be written as UTF-8 (RFC 6532), and the
+        # transport then sends it with SMTPUTF8 or not at all.
+        raw = message.as_bytes(policy=SMTPUTF8 if utf8 else SMTP)
         if sensitive:
             raw = SENSITIVE_MARK + raw
         now = self._clock()
@@ -108,14 +153,22 @@ class Outbox:
                 mail_from=sender,
                 recipients=recipients,
                 raw=raw,
-                status=OutboxStatus.PENDING,
+                status=OutboxStatus.PENDING if problem is None else OutboxStatus.FAILED,
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
+                last_error=problem,
             )
             session.add(row)
+            if problem is not None and ticket_id is not None:
+                await session.flush()
+                data = {"outbox_id": row.id, "attempts": 0, "error": problem}
+                session.add(
+                    TicketEvent(ticket_id=ticket_id, kind="mail.failed", actor="system", data=data)
+                )
             await session.commit()
-        self.wakeup.set()
+        if problem is None:
+            self.wakeup.set()
         return row.id
 
     async def claim(self, limit: int, lease: timedelta) -> list[OutgoingMail]:
@@ -163,6 +216,7 @@ class Outbox:
                         row.raw,
                         row.attempts + 1,
                         row.created_at,
+                        interrupted=row.status == OutboxStatus.SENDING,
                     )
                 )
             await session.commit()
@@ -186,15 +240,41 @@ class Outbox:
                 )
             await session.commit()
 
-    async def sent(self, mail: OutgoingMail, via: str) -> None:
+    async def sent(self, mail: OutgoingMail, via: str, reply: str) -> None:
+        """Record the hand-over; `reply` is the relay's answer (its queue ID in it)."""
         values: dict[str, Any] = {
             "status": OutboxStatus.SENT,
             "sent_at": self._clock(),
             "last_error": None,
+            "relay_reply": reply[:500],
         }
         if mail.sensitive:
             values["raw"] = _redacted(mail.wire)
-        await self._finish(mail, values, ("mail.sent", {"via": via}))
+        await self._finish(mail, values, ("mail.sent", {"via": via, "reply": reply[:500]}))
+
+    async def expired(self, older_than: timedelta) -> list[OutgoingMail]:
+        """Mails still waiting, in any state (a stuck `sending` included), that were queued
+        longer ago than `older_than`: the sender gives them up."""
+        limit = self._clock() - older_than
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(OutboxMail).where(
+                    OutboxMail.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                    OutboxMail.created_at < limit,
+                )
+            )
+            return [
+                OutgoingMail(
+                    r.id,
+                    r.ticket_id,
+                    r.mail_from,
+                    list(r.recipients),
+                    r.raw,
+                    r.attempts,
+                    r.created_at,
+                )
+                for r in rows
+            ]
 
     async def retry(self, mail: OutgoingMail, error: str, delay: timedelta) -> None:
         at = self._clock() + delay

@@ -97,15 +97,16 @@ def running_relay(
     *,
     tls: ssl.SSLContext | None = None,
     implicit_tls: bool = False,
+    smtputf8: bool = False,
 ) -> Iterator[Relay]:
     """aiosmtpd's threaded Controller on 127.0.0.1 and an explicit free port.
 
     With `login`, the relay offers AUTH and checks what it is given (without TLS unless
-    `tls` is given: loopback). With `tls` (a server context), the relay requires STARTTLS
+    `tls` is given: loopback). With `smtputf8`, it offers SMTPUTF8 (RFC 6531). With `tls` (a server context), the relay requires STARTTLS
     before any mail, or, with `implicit_tls`, speaks TLS from the first byte (smtps).
     """
     relay = relay or Relay(port or free_port())
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     if login is not None:
         # aiosmtpd counts only STARTTLS as encryption when it decides to offer AUTH; with
         # implicit TLS every byte is encrypted already.
