@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from helpdesk.console._render import form, render
 from helpdesk.console.guard import (
@@ -30,8 +31,21 @@ def _next(value: str | None) -> str:
     return HOME
 
 
+def _wait_text(seconds: int) -> str:
+    """The key of the "try again in N" message, and the N it shows."""
+    if seconds <= 1:
+        return "login.wait_one"
+    return "login.wait_seconds" if seconds < 120 else "login.wait_minutes"
+
+
 def _login_page(
-    request: web.Request, *, next_: str | None, status: int = 200, error: str | None = None
+    request: web.Request,
+    *,
+    next_: str | None,
+    status: int = 200,
+    error: str | None = None,
+    email: str = "",
+    wait: int = 0,
 ) -> web.Response:
     # Login CSRF: the form must come back with the value of a cookie only our pages set.
     token = secrets.token_urlsafe(32)
@@ -43,6 +57,9 @@ def _login_page(
         login_token=token,
         next=_next(next_),
         error=error,
+        email=email,
+        seconds=wait,
+        minutes=math.ceil(wait / 60),
     )
     response.set_cookie(
         LOGIN_COOKIE,
@@ -71,12 +88,26 @@ async def login_submit(request: web.Request) -> web.Response:
     email = data.get("email", "")[:MAX_FIELD]
     password = data.get("password", "")[:MAX_FIELD]
     result = await console.auth.login(email, password, request.remote or "unknown")
-    if result.locked:
-        log.warning("console login refused: locked out (address %s)", request.remote)
-        return _login_page(request, status=429, next_=again, error="login.locked")
+    if result.retry_after:
+        log.warning(
+            "console login refused: too many attempts, %d s to wait (address %s)",
+            result.retry_after,
+            request.remote,
+        )
+        page = _login_page(
+            request,
+            status=429,
+            next_=again,
+            error=_wait_text(result.retry_after),
+            email=email,
+            wait=result.retry_after,
+        )
+        page.headers[hdrs.RETRY_AFTER] = str(result.retry_after)
+        return page
     if result.staff_id is None:
         log.info("console login failed (address %s)", request.remote)
-        return _login_page(request, status=401, next_=again, error="login.failed")
+        # The address typed stays in the form, known account or not: nothing to learn.
+        return _login_page(request, status=401, next_=again, error="login.failed", email=email)
     token = await console.sessions.create(result.staff_id)
     response = web.HTTPSeeOther(_next(data.get("next")))
     response.set_cookie(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -14,8 +16,10 @@ from aiohttp.test_utils import TestClient
 from diagnostics.zone import ZoneResolver
 from helpdesk.app import create_app
 from helpdesk.config import Settings
+from helpdesk.console.services import CONSOLE
 from helpdesk.db import create_engine
 from helpdesk.db.migrate import upgrade
+from helpdesk.db.models import utcnow
 from helpdesk.keys import ENGINE
 from helpdesk.staff.accounts import create_staff
 from tests.chatclient import ChatCustomer
@@ -38,12 +42,14 @@ def field(html: str) -> str:
     return found.group(1)
 
 
-async def log_in(client: Client, email: str, password: str) -> Any:
+async def log_in(client: Client, email: str, password: str, lang: str = "fr") -> Any:
     """Log in through the form as a browser does; returns the response."""
-    page = await client.get("/staff/login")
+    headers = {"Accept-Language": lang}
+    page = await client.get("/staff/login", headers=headers)
     return await client.post(
         "/staff/login",
         data={"login_token": field(await page.text()), "email": email, "password": password},
+        headers=headers,
         allow_redirects=False,
     )
 
@@ -63,12 +69,25 @@ async def console_app(settings: Settings, understanding: Any) -> web.Application
     return create_app(settings, understanding=understanding, resolver=ZoneResolver(ZONE))
 
 
+class Clock:
+    """A clock that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 @dataclass
 class Desk:
     """The running app and ways in: staff clients and chat customers."""
 
     app: web.Application
-    make_client: Callable[[], Awaitable[Client]]
+    make_client: Callable[..., Awaitable[Client]]
 
     async def staff(self, who: tuple[str, str] = AGENT) -> Client:
         client = await self.make_client()
@@ -76,8 +95,18 @@ class Desk:
         assert response.status == 303, await response.text()
         return client
 
-    async def anonymous(self) -> Client:
-        return await self.make_client()
+    async def anonymous(self, address: str | None = None) -> Client:
+        """A visitor; with `address` (another loopback address, 127.0.0.2 say), connecting
+        from there, as a client on another machine would."""
+        if address is None:
+            return await self.make_client()
+        return await self.make_client(connector=aiohttp.TCPConnector(local_addr=(address, 0)))
+
+    def stop_the_clock(self) -> Clock:
+        """Login delays run on a clock the test moves (never on the wall clock)."""
+        clock = Clock()
+        self.app[CONSOLE].auth.clock = clock
+        return clock
 
     async def customer(self, client: Client) -> ChatCustomer:
         return ChatCustomer(await client.ws_connect("/chat/ws"))
@@ -96,8 +125,8 @@ async def desk(
     await create_staff(engine, AGENT[0], AGENT[1], "agent")
     clients: list[Client] = []
 
-    async def make() -> Client:
-        client = await aiohttp_client(server)
+    async def make(**kwargs: Any) -> Client:
+        client = await aiohttp_client(server, **kwargs)
         clients.append(client)
         return client
 
