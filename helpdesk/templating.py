@@ -1,8 +1,10 @@
-"""The Jinja2 environment of the web pages (HTML, autoescaped)."""
+"""The Jinja2 environments that render HTML from templates/ (pages and the HTML part of
+answer emails): all autoescaped, by one rule."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -11,14 +13,29 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 LANGS = ("fr", "en")
 
 
-def html_environment(directory: Path = TEMPLATES_DIR) -> Environment:
-    """Templates for pages: every variable is HTML-escaped unless marked safe."""
+def escaping_environment(directory: Path, **options: Any) -> Environment:
+    """Templates under `directory`, HTML-escaped unless named as plain text.
+
+    Escaping is the default: a new kind of name (`.html.j2`, which
+    `select_autoescape(["html"])` does not match, was one) is escaped; only `.txt` and
+    `.txt.j2` templates, which are plain text, are not.
+    """
     return Environment(
         loader=FileSystemLoader(directory),
-        autoescape=select_autoescape(["html", "htm", "xml"], default_for_string=True),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "html.j2", "xml.j2"),
+            disabled_extensions=("txt", "txt.j2"),
+            default_for_string=True,
+            default=True,
+        ),
         undefined=StrictUndefined,
-        enable_async=False,
+        **options,
     )
+
+
+def html_environment(directory: Path = TEMPLATES_DIR) -> Environment:
+    """Templates for pages: every variable is HTML-escaped unless marked safe."""
+    return escaping_environment(directory, enable_async=False)
 
 
 def pick_lang(accept_language: str | None, default: str = "fr") -> str:

@@ -1,9 +1,12 @@
 """Answer mails: the bot's replies framed in text and HTML, threaded, marked automatic.
 
 Wording comes from `templates/bot/<lang>.yaml` (the `email.*` keys and the bot's own
-replies); layout from `templates/email/answer.{txt,html}.j2`, the HTML one autoescaped.
-Every header value is one clean line before it is set: a subject that carried CR/LF in an
-encoded word cannot add a header here.
+replies); layout from `templates/email/answer.{txt,html}.j2`, the HTML one autoescaped
+(the rule of `helpdesk.templating`). Every header value is one clean line before it is
+set, and the email package encodes it (RFC 2047): a subject or a display name that
+carried CR/LF or markup cannot add a header or be read as anything but text. A
+recipient with a non-ASCII address gets an RFC 6532 message (UTF-8 headers), which the
+outbox sends with SMTPUTF8.
 """
 
 from __future__ import annotations
@@ -11,17 +14,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from helpdesk.email._text import one_line
 from helpdesk.engine import Link, Wording
+from helpdesk.templating import escaping_environment
 
 _URL = re.compile(r"https?://[^\s<>\"'()]+[^\s<>\"'().,;:!?]")
 MAX_REFERENCES = 10
@@ -75,23 +80,29 @@ def _anchor(link: Link) -> Markup:
 
 
 def _address(addr: str, name: str = "") -> Address | str:
+    name = one_line(name)
     try:
-        return Address(display_name=one_line(name), addr_spec=addr)
+        return Address(display_name=name, addr_spec=addr)
+    except NonASCIILocalPartDefect:
+        # 3.11 refuses an RFC 6532 local part in addr_spec=, not given by parts.
+        username, _, domain = addr.rpartition("@")
+        return Address(display_name=name, username=username, domain=domain)
     except (ValueError, IndexError, TypeError):
         return addr
+
+
+def answer_environment(templates: Path) -> Environment:
+    """The environment of `templates/email/`: the HTML part autoescaped, the text not."""
+    env = escaping_environment(templates, keep_trailing_newline=True)
+    env.filters["linkify"] = _linkify
+    env.filters["link_anchor"] = _anchor
+    return env
 
 
 class Composer:
     def __init__(self, wording: Wording, templates: Path) -> None:
         self._wording = wording
-        env = Environment(
-            loader=FileSystemLoader(templates),
-            autoescape=select_autoescape(["html"], default_for_string=False),
-            undefined=StrictUndefined,
-            keep_trailing_newline=True,
-        )
-        env.filters["linkify"] = _linkify
-        env.filters["link_anchor"] = _anchor
+        env = answer_environment(templates)
         self._text = env.get_template("answer.txt.j2")
         self._html = env.get_template("answer.html.j2")
 
@@ -136,7 +147,8 @@ class Composer:
         text = self._text.render(context)
         html = self._html.render(context)
         sender = self.support_address
-        msg = EmailMessage(policy=SMTP)
+        international = not (sender.isascii() and envelope.to.isascii())
+        msg = EmailMessage(policy=SMTPUTF8 if international else SMTP)
         msg["From"] = _address(sender, self.say(lang, "email.from_name"))
         msg["To"] = _address(envelope.to, envelope.to_name)
         msg["Subject"] = one_line(envelope.subject)

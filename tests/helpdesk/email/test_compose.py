@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email import message_from_bytes
+from email.message import EmailMessage
 from email.policy import default
 
 from helpdesk.config import Settings
@@ -50,3 +51,57 @@ def test_answer_is_threaded_automatic_and_escaped(settings: Settings) -> None:
     assert '<a href="https://webmail.zindex.fr/?a=1&amp;b=2">' in html
     assert "Article &lt;b&gt;" in html
     assert composed.recipients == ("client@exemple.fr",)
+
+
+HOSTILE = '</title><h1>URGENT</h1><script>alert(1)</script>"onmouseover="alert(1) javascript:x'
+
+
+def compose_raw(settings: Settings, envelope: Envelope, blocks: list[Block]) -> bytes:
+    composer = Composer(Wording(TEMPLATES_DIR / "bot", settings.provider), TEMPLATES_DIR / "email")
+    return composer.compose(
+        blocks, lang="en", reference="HD-7K3M9QXR", envelope=envelope,
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+    ).raw  # fmt: skip
+
+
+def compose(settings: Settings, envelope: Envelope, blocks: list[Block]) -> EmailMessage:
+    msg = message_from_bytes(compose_raw(settings, envelope, blocks), policy=default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def test_subject_and_name_are_escaped_in_the_html_part(settings: Settings) -> None:
+    """A sender's subject and display name (in <title> and the greeting) come out as text
+    in the HTML part, never as markup; links other than http(s) are not made links."""
+    envelope = Envelope(
+        to="client@exemple.fr",
+        to_name=HOSTILE[:60],
+        subject=f"Re: {HOSTILE} [HD-7K3M9QXR]",
+        message_id="<hd-7k3m9qxr.a.b@zindex.fr>",
+        in_reply_to=None,
+    )
+    blocks = [Block(f"Vu : {HOSTILE}", links=(Link(HOSTILE, "javascript:alert(1)"),))]
+    part = compose(settings, envelope, blocks).get_body(("html",))
+    assert part is not None
+    html = part.get_content()
+    for raw in ("</title><h1>", "<h1>", "<script>", '"onmouseover=', 'href="javascript:'):
+        assert raw not in html
+    assert "&lt;/title&gt;&lt;h1&gt;URGENT" in html
+
+
+def test_header_values_cannot_add_headers(settings: Settings) -> None:
+    """CR/LF in a subject or display name stays inside that header, encoded (RFC 2047)."""
+    envelope = Envelope(
+        to="client@exemple.fr",
+        to_name="Jean\r\nBcc: victim@evil.example",
+        subject="Aide é\r\nBcc: victim@evil.example\nX-Evil: 1",
+        message_id="<hd-7k3m9qxr.a.b@zindex.fr>",
+        in_reply_to=None,
+    )
+    raw = compose_raw(settings, envelope, [Block("ok")])
+    msg = message_from_bytes(raw, policy=default)
+    assert msg.get_all("Bcc") is None and msg.get_all("X-Evil") is None
+    assert [a.addr_spec for a in msg["To"].addresses] == ["client@exemple.fr"]
+    assert msg["Subject"] == "Aide é Bcc: victim@evil.example X-Evil: 1"
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii() and b"=?utf-8?" in head  # encoded words, no 8-bit
