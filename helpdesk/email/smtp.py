@@ -3,6 +3,8 @@
 It says 250 only once the message is durable in the spool; if the spool cannot take it,
 451 makes the sending MTA keep it and try again. A message over the provider's size
 limit gets 552 with a sentence the customer will read in the bounce, not a bare code.
+Lines of any length are taken whole, as Postfix delivers them (it splits long lines
+for its queue and joins them again on delivery): only the size limit bounds a message.
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ from helpdesk.email.spool import Spool
 log = logging.getLogger("helpdesk.email.smtp")
 
 _NOT_IN_PATH = re.compile(r"[\x00-\x20<>\x7f]")
+MAX_DELIVERED_TO = 20
 
 
 def _ascii_reply(code: str, text: str) -> str:
     """One SMTP reply line: ASCII, no line break, at most 510 characters."""
     clean = " ".join(text.split()).encode("ascii", "ignore").decode("ascii")
     return f"{code} {clean}"[:510]
+
+
+def _path(address: str) -> bytes:
+    # surrogateescape gives back the very bytes a non-UTF-8 client sent.
+    return address.encode("utf-8", "surrogateescape")
 
 
 class _Handler:
@@ -38,8 +46,12 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         sender = _NOT_IN_PATH.sub("", envelope.mail_from or "")
         content = envelope.original_content or b""
-        # What an MDA does: the envelope sender goes first, as Return-Path.
-        raw = b"Return-Path: <" + sender.encode("utf-8", "replace") + b">\r\n" + content
+        # What an MDA does: the envelope on top, the sender as Return-Path, each recipient
+        # as Delivered-To (the responder's implicit-delivery check reads them, RFC 3834).
+        trace = [b"Return-Path: <" + _path(sender) + b">\r\n"]
+        for rcpt in envelope.rcpt_tos[:MAX_DELIVERED_TO]:
+            trace.append(b"Delivered-To: " + _path(_NOT_IN_PATH.sub("", rcpt)) + b"\r\n")
+        raw = b"".join(trace) + content
         try:
             name = await self._spool.store_async(raw)
         except OSError as exc:
@@ -50,16 +62,19 @@ class _Handler:
 
 
 class _SMTP(SMTP):
-    # Broken mail has lines longer than RFC 5321's 1000: take them rather than lose mail.
-    line_length_limit = 1 << 20
-
-    def __init__(self, handler: Any, *, too_big: str, **kwargs: Any) -> None:
-        super().__init__(handler, **kwargs)
+    def __init__(self, handler: Any, *, too_big: str, data_size_limit: int, **kwargs: Any) -> None:
+        # Broken mail has lines longer than RFC 5321's 1000, and Postfix passes them on:
+        # take them whole. aiosmtpd's line limit is also its read buffer's, so it is set
+        # just past the size limit: a line longer than that makes the message too big
+        # anyway, and no more is held in memory than a message of the largest size.
+        self.line_length_limit = data_size_limit + 3
+        super().__init__(handler, data_size_limit=data_size_limit, **kwargs)
         self._too_big = too_big
 
     async def push(self, status: Any) -> None:
-        # aiosmtpd's own 552 texts say nothing a customer can act on.
-        if isinstance(status, str) and status.startswith("552 Error"):
+        # aiosmtpd's own 552 texts say nothing a customer can act on, and its "500 Line
+        # too long" only comes for a line longer than the size limit: the message is too big.
+        if isinstance(status, str) and status.startswith(("552 Error", "500 Line too long")):
             status = self._too_big
         await super().push(status)
 
