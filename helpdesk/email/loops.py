@@ -1,13 +1,15 @@
 """Which messages must never get an automatic answer (RFC 3834 and common practice).
 
 An answer to a bounce, an auto-reply, a mailing list or our own mail is how mail loops
-and backscatter start. Such a message still lands on a ticket; it only gets no answer.
+and backscatter start; an answer to mail that only reached support in Bcc, or to a sender
+address the strict grammar refuses, goes where nobody asked for it. Such a message still
+lands on a ticket; it only gets no answer.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from helpdesk.email.parse import InboundMail
 
@@ -28,12 +30,30 @@ _REPORT_REASONS = {
 _SUPPRESS = frozenset({"all", "autoreply", "oof"})
 
 
+def addressed_to(mail: InboundMail, support_addresses: Iterable[str]) -> bool:
+    """Whether `mail` names one of our addresses in To, Cc (or Resent-To, Resent-Cc).
+
+    RFC 3834 §2 and Pigeonhole's vacation: a message delivered implicitly (support only in
+    Bcc, or reached through a forward) is not answered. Ours are the support addresses
+    and the envelope recipients the delivering server recorded (Delivered-To,
+    X-Original-To; the SMTP listener writes its RCPT TO there), as vacation takes the
+    envelope recipient for one of the user's addresses.
+    """
+    ours = {a.lower() for a in support_addresses} | set(mail.envelope_recipients)
+    return any(r in ours for r in mail.recipients)
+
+
 def no_answer_reason(
-    mail: InboundMail, *, support_address: str, is_ours: Callable[[str], bool]
+    mail: InboundMail,
+    *,
+    support_address: str,
+    is_ours: Callable[[str], bool],
+    aliases: Iterable[str] = (),
 ) -> str | None:
     """Why `mail` must not be answered automatically, or None when it may be.
 
-    `is_ours` tells whether a Message-ID is one the help desk made (a signed one).
+    `is_ours` tells whether a Message-ID is one the help desk made (a signed one);
+    `aliases` are the other addresses support is reached at.
     """
     headers = mail.headers
     if mail.return_path == "":
@@ -68,7 +88,9 @@ def no_answer_reason(
     if is_ours(mail.message_id):
         return "own_mail"
     if not mail.reply_to:
-        return "no_sender"
+        return "bad_address" if mail.address_problem is not None else "no_sender"
     if _NO_REPLY.match(mail.reply_to):
         return "no_reply_address"
+    if not addressed_to(mail, (support_address, *aliases)):
+        return "implicit_delivery"
     return None

@@ -15,10 +15,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes
+from email.errors import HeaderParseError, NonASCIILocalPartDefect
 from email.header import decode_header, make_header
+from email.headerregistry import AddressHeader
 from email.message import Message
 from email.policy import compat32
-from email.utils import getaddresses, parsedate_to_datetime
+from email.policy import default as default_policy
+from email.utils import parsedate_to_datetime
 
 from helpdesk.email._text import clean_text, decode_bytes, one_line
 from helpdesk.email.html import html_to_text
@@ -33,7 +36,14 @@ MAX_DEPTH = 5
 MAX_IDS = 20
 
 _MSGID = re.compile(r"<([^<>\s]{1,250})>")
-_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]{1,255}$")
+# What an addr-spec may not hold even when the grammar lets it through: spaces, controls,
+# and U+FFFD, which only a wrong decoding leaves behind.
+_NOT_IN_ADDRESS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\ufffd]")
+MAX_ADDRESS_CHARS = 254  # RFC 5321 §4.5.3.1.3, without the angle brackets
+# Trace headers a delivering server (an MDA, or our SMTP listener) puts on top of a
+# message: above the first other header they name the envelope, below they are the
+# sender's own text.
+_TRACE = frozenset({"return-path", "delivered-to", "x-original-to"})
 # Headers the loop rules and the transcript look at (first value of each).
 LOOP_HEADERS = (
     "auto-submitted",
@@ -65,6 +75,15 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class AddressProblem:
+    """A sender header whose value is not an address list the strict grammar accepts."""
+
+    header: str  # "from" or "reply-to"
+    value: str  # the value as decoded, one line
+    why: str  # what the parser found wrong, for the log
+
+
+@dataclass(frozen=True)
 class InboundMail:
     """One received message, read. Addresses are lower-case; text fields are clean."""
 
@@ -88,6 +107,10 @@ class InboundMail:
     content_type: str = "text/plain"
     size: int = 0
     defects: int = 0
+    # A From or Reply-To that the strict grammar refuses: no answer goes to a guess.
+    address_problem: AddressProblem | None = None
+    # Delivered-To / X-Original-To that the delivering server put on top.
+    envelope_recipients: tuple[str, ...] = ()
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
@@ -100,38 +123,130 @@ class InboundMail:
         return tuple(seen[:MAX_IDS])
 
 
-def header_text(msg: Message, name: str) -> str:
-    """The first `name` header of `msg`, decoded (RFC 2047), on one clean line."""
+def _raw_values(msg: Message, name: str) -> list[str]:
+    """Every `name` header of `msg` as the parser left it (8-bit bytes still escaped)."""
     try:
-        value = msg.get(name)
+        return [str(v) for k, v in msg.raw_items() if k.lower() == name]
     except Exception:  # a header the parser cannot even hold
-        return ""
-    if value is None:
-        return ""
+        return []
+
+
+def _unraw(value: str) -> tuple[str, bool]:
+    """A raw header value as text, and whether it was ASCII or valid UTF-8.
+
+    RFC 6532 allows UTF-8 in header fields: 8-bit bytes are read as UTF-8 first, and
+    only when they are not UTF-8 guessed at as the body decoder guesses.
+    """
+    if value.isascii():
+        return value, True
+    try:
+        data = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:  # text already, not bytes the parser escaped
+        return value, True
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return decode_bytes(data, None), False
+
+
+def _decode_words(value: str) -> str:
+    """`value` with its RFC 2047 encoded words decoded, on one clean line."""
     with contextlib.suppress(Exception):
         return one_line(str(make_header(decode_header(value))))
     # An unknown charset or a broken encoded word: decode piece by piece.
     try:
         pieces = decode_header(value)
     except Exception:
-        return one_line(str(value))
+        return one_line(value)
     out = []
     for data, charset in pieces:
         out.append(data if isinstance(data, str) else decode_bytes(data, charset))
     return one_line("".join(out))
 
 
-def _address_list(value: str) -> list[tuple[str, str]]:
+def header_text(msg: Message, name: str) -> str:
+    """The first `name` header of `msg`, decoded (RFC 6532, RFC 2047), on one clean line."""
+    values = _raw_values(msg, name.lower())
+    return _decode_words(_unraw(values[0])[0]) if values else ""
+
+
+def _parse_addresses(value: str, *, utf8: bool) -> tuple[list[tuple[str, str]], str]:
+    """The (display name, lower-case addr-spec) pairs of an address list, and what was
+    wrong with it ("" when nothing).
+
+    The grammar is the standard library's (`email.headerregistry`, RFC 5322 with RFC 6532's
+    UTF-8); on top, an addr-spec must have a local part and a domain, hold no space,
+    control or U+FFFD, fit RFC 5321's length, and be non-ASCII only if the header was UTF-8.
+    """
     try:
-        pairs = getaddresses([value])
-    except Exception:
-        return []
+        parsed = default_policy.header_factory("to", one_line(value))
+    except (HeaderParseError, ValueError, LookupError, TypeError, AttributeError) as exc:
+        return [], f"{type(exc).__name__}: {exc}"  # IndexError: 3.11 trips on "a@"
+    defects = parsed.defects
+    assert isinstance(parsed, AddressHeader)
+    problems = [
+        str(d) or type(d).__name__
+        for d in defects
+        if not isinstance(d, NonASCIILocalPartDefect)  # RFC 6532 allows it
+    ]
     found = []
-    for name, addr in pairs:
-        addr = addr.strip().lower()
-        if _ADDRESS.match(addr):
-            found.append((one_line(name), addr))
-    return found
+    for address in parsed.addresses:
+        spec = address.addr_spec
+        if not address.username or not address.domain:
+            problems.append(f"{spec!r} lacks a local part or a domain")
+        elif _NOT_IN_ADDRESS.search(spec) or len(spec) > MAX_ADDRESS_CHARS:
+            problems.append(f"{spec!r} holds a space or a control character, or is too long")
+        elif not spec.isascii() and not utf8:
+            problems.append(f"{spec!r} is 8-bit but not UTF-8")
+        else:
+            found.append((one_line(address.display_name), spec.lower()))
+    return found, "; ".join(problems)
+
+
+def _address_list(value: str) -> list[tuple[str, str]]:
+    """The usable addresses of a list, leaving out what cannot be read (To, Cc...)."""
+    return _parse_addresses(value, utf8=True)[0]
+
+
+def _recipients(msg: Message, *names: str) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        for value in _raw_values(msg, name)[:5]:
+            found += [a for _, a in _address_list(_unraw(value)[0])]
+    return list(dict.fromkeys(found))
+
+
+def _sender(msg: Message, name: str) -> tuple[tuple[str, str] | None, AddressProblem | None]:
+    """The first address of a sender header (From, Reply-To), read strictly: a header
+    with any defect gives a problem, not a guess. (None, None) when there is no header."""
+    values = _raw_values(msg, name)
+    if not values:
+        return None, None
+    value, utf8 = _unraw(values[0])
+    value = one_line(value)  # encoded words are the grammar's to decode, in their place
+    found, problem = _parse_addresses(value, utf8=utf8)
+    if not problem and not found:
+        problem = "no address"
+    if problem:
+        return None, AddressProblem(name, value[:500], problem)
+    return found[0], None
+
+
+def _envelope_recipients(msg: Message) -> tuple[str, ...]:
+    """The envelope recipients the delivering server wrote on top of the message
+    (Delivered-To, X-Original-To), for RFC 3834's implicit-delivery check."""
+    found: list[str] = []
+    try:
+        items = msg.raw_items()
+        for name, value in items:
+            key = name.lower()
+            if key not in _TRACE:
+                break
+            if key != "return-path":
+                found += [a for _, a in _address_list(_unraw(str(value))[0])]
+    except Exception:
+        return ()
+    return tuple(dict.fromkeys(found))[:MAX_IDS]
 
 
 def _ids(value: str) -> tuple[str, ...]:
@@ -139,14 +254,11 @@ def _ids(value: str) -> tuple[str, ...]:
 
 
 def _return_path(msg: Message) -> str | None:
-    try:
-        values = msg.get_all("return-path") or []
-    except Exception:
-        return None
+    values = _raw_values(msg, "return-path")
     if not values:
         return None
     # The first one is the delivering server's (MDAs prepend it); later ones are forged.
-    text = one_line(str(values[0]))
+    text = one_line(_unraw(values[0])[0])
     if text.strip("<> ") == "":
         return ""
     found = _address_list(text)
@@ -314,11 +426,15 @@ def parse_mail(raw: bytes) -> InboundMail:
     headers = {name: header_text(msg, name) for name in LOOP_HEADERS}
     headers = {k: v for k, v in headers.items() if v}
     subject = header_text(msg, "subject")
-    senders = _address_list(header_text(msg, "from"))
-    from_name, from_address = senders[0] if senders else ("", "")
-    reply_to = _address_list(header_text(msg, "reply-to"))
-    recipients = [a for _, a in _address_list(header_text(msg, "to"))]
-    recipients += [a for _, a in _address_list(header_text(msg, "cc"))]
+    sender, problem = _sender(msg, "from")
+    from_name, from_address = sender or ("", "")
+    reply_to, reply_problem = _sender(msg, "reply-to")
+    if reply_problem is not None:
+        answer_to, problem = "", problem or reply_problem  # not From: Reply-To said otherwise
+    else:
+        answer_to = reply_to[1] if reply_to else from_address
+    # Resent-* (RFC 5322 §3.6.6): a message re-sent to support names it there.
+    recipients = _recipients(msg, "to", "cc", "resent-to", "resent-cc")
     own_id = _ids(header_text(msg, "message-id"))
     body = _Body()
     try:
@@ -335,7 +451,7 @@ def parse_mail(raw: bytes) -> InboundMail:
         subject=subject[:500],
         from_address=from_address,
         from_name=from_name[:200],
-        reply_to=reply_to[0][1] if reply_to else from_address,
+        reply_to=answer_to,
         return_path=_return_path(msg),
         recipients=tuple(recipients[:50]),
         date=_date(header_text(msg, "date")),
@@ -348,4 +464,6 @@ def parse_mail(raw: bytes) -> InboundMail:
         content_type=msg.get_content_type(),
         size=len(raw),
         defects=body.defects + len(getattr(msg, "defects", ())),
+        address_problem=problem,
+        envelope_recipients=_envelope_recipients(msg),
     )

@@ -63,7 +63,10 @@ class EmailResponder:
         timezone: str,
         limits: RateLimits | None = None,
         clock: Callable[[], datetime] | None = None,
+        aliases: tuple[str, ...] = (),
     ) -> None:
+        """`aliases`: addresses support is reached at besides the provider's support
+        address; mail naming none of them in To or Cc gets no automatic answer."""
         self._conversation = conversation
         self._composer = composer
         self._store = store
@@ -71,6 +74,7 @@ class EmailResponder:
         self._zone = ZoneInfo(timezone)
         self._limits = limits or RateLimits()
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._aliases = tuple(a.lower() for a in aliases)
 
     async def handle(
         self, raw: bytes, *, spool_name: str = "", truncated_size: int | None = None
@@ -82,6 +86,7 @@ class EmailResponder:
             mail,
             support_address=self._composer.support_address,
             is_ours=self._ids.is_ours,
+            aliases=self._aliases,
         )
         ours_bounced = None
         if reason in ("bounce", "null_sender"):
@@ -175,6 +180,11 @@ class EmailResponder:
             meta["forwarded"] = [redact(f[:10_000])[0] for f in mail.forwarded[:3]]
         if mail.defects:
             meta["defects"] = mail.defects
+        if mail.envelope_recipients:
+            meta["envelope_to"] = list(mail.envelope_recipients)
+        if mail.address_problem is not None:
+            problem = mail.address_problem
+            meta["address_problem"] = {"header": problem.header, "value": problem.value}
         return Record(
             reference=ticket.reference if ticket else self._ids.reference_for(mail.message_id),
             ticket_id=ticket.id if ticket else None,
@@ -189,7 +199,15 @@ class EmailResponder:
     async def _unanswered(
         self, mail: InboundMail, rec: Record, reason: str, *, bounced: bool
     ) -> Handled:
-        rec.events.append(("email.not_answered", {"reason": reason}))
+        data: dict[str, Any] = {"reason": reason}
+        if reason == "bad_address" and mail.address_problem is not None:
+            problem = mail.address_problem
+            data |= {"header": problem.header, "value": problem.value}
+            log.warning("%s: %s: %r is not an address: %s",
+                        mail.message_id, problem.header, problem.value, problem.why)  # fmt: skip
+        elif reason == "implicit_delivery":
+            data |= {"to": list(mail.recipients), "envelope_to": list(mail.envelope_recipients)}
+        rec.events.append(("email.not_answered", data))
         if bounced:
             rec.events.append(("email.answer_bounced", {"from": mail.from_address}))
             rec.status = TicketStatus.WAITING_STAFF  # the customer did not get our answer

@@ -211,7 +211,10 @@ def test_rules_on_parsed_headers() -> None:
             parse_mail(raw), support_address=SUPPORT, is_ours=lambda mid: mid == "<ours@x>"
         )
 
-    person = b"From: a@exemple.fr\r\nSubject: aide\r\nMessage-ID: <p@x>\r\n\r\nbonjour\r\n"
+    person = (
+        b"From: a@exemple.fr\r\nTo: support@zindex.fr\r\nSubject: aide\r\n"
+        b"Message-ID: <p@x>\r\n\r\nbonjour\r\n"
+    )
     assert reason(person) is None
     assert reason(b"Return-Path: <>\r\n" + person) == "null_sender"
     assert reason(b"Auto-Submitted: no\r\n" + person) is None
