@@ -7,10 +7,15 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 
+from sqlalchemy import select
+
 from helpdesk.config import Settings
+from helpdesk.db.models import OutboxMail
 from helpdesk.email.compose import Block, Composer, Envelope
 from helpdesk.engine import Link, Wording
+from helpdesk.keys import SESSIONS
 from helpdesk.templating import TEMPLATES_DIR
+from tests.helpdesk.email.conftest import Desk, mail
 
 
 def test_answer_is_threaded_automatic_and_escaped(settings: Settings) -> None:
@@ -105,3 +110,24 @@ def test_header_values_cannot_add_headers(settings: Settings) -> None:
     assert msg["Subject"] == "Aide é Bcc: victim@evil.example X-Evil: 1"
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert head.isascii() and b"=?utf-8?" in head  # encoded words, no 8-bit
+
+
+async def test_hostile_sender_gets_an_inert_html_answer(desk: Desk) -> None:
+    """End to end: a display name and subject such as </title><h1>URGENT</h1> reach the
+    answer's HTML part as text only."""
+    msg = mail(
+        "Comment accéder au webmail ?",
+        subject="</title><h1>URGENT</h1> webmail",
+        sender='"<h1>URGENT</h1>" <client@exemple.fr>',
+    )
+    handled = await desk.channel.responder.handle(msg.as_bytes())
+    assert handled.outcome == "answered"
+    async with desk.app[SESSIONS]() as session:
+        (row,) = (await session.scalars(select(OutboxMail))).all()
+    answer = message_from_bytes(row.raw, policy=default)
+    assert isinstance(answer, EmailMessage)
+    part = answer.get_body(("html",))
+    assert part is not None
+    html = part.get_content()
+    assert "<h1>" not in html and "&lt;/title&gt;&lt;h1&gt;URGENT" in html
+    assert answer["To"].addresses[0].display_name == "<h1>URGENT</h1>"
