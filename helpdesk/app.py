@@ -11,15 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from diagnostics.dns import Resolver
 from diagnostics.resolver import DnsResolver
+from helpdesk.chat.limits import AddressGate
 from helpdesk.chat.service import ChatService
-from helpdesk.chat.ws import CHAT, chat_ws
+from helpdesk.chat.tokens import ConversationTokens
+from helpdesk.chat.ws import CHAT, CHAT_GATE, chat_ws
 from helpdesk.config import Settings
 from helpdesk.console.setup import setup_console
 from helpdesk.conversations import ConversationStore
 from helpdesk.db import create_engine, session_factory
 from helpdesk.email import setup_email
+from helpdesk.email.key import signing_key
 from helpdesk.engine import Engine, EngineDeps, Wording
 from helpdesk.engine.checks import DiagnosticChecks
+from helpdesk.errors import UserError
 from helpdesk.kb_paths import KB_DIR
 from helpdesk.keys import (
     ENGINE,
@@ -83,9 +87,18 @@ def _chat(
             articles=app[KB],
             resets=app[RESETS],
         )
+        try:
+            key = await asyncio.to_thread(signing_key, settings.secret_key, settings.data_dir)
+        except OSError as exc:
+            raise UserError(f"cannot use the data dir {str(settings.data_dir)!r}: {exc}") from None
         app[CHAT] = ChatService(
-            Engine(deps), wording, tickets, ConversationStore(app[SESSIONS], tickets)
+            Engine(deps),
+            wording,
+            tickets,
+            ConversationStore(app[SESSIONS], tickets),
+            tokens=ConversationTokens(key),
         )
+        app[CHAT_GATE] = AddressGate()
         yield
 
     return ctx

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk.db.models import Conversation, Message, Ticket, TicketEvent, utcnow
+from helpdesk.db.models import (
+    Author,
+    Conversation,
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    utcnow,
+)
 from helpdesk.tickets import TicketStore
 
 
@@ -34,21 +42,53 @@ class ConversationStore:
         self._sessions = sessions
         self._tickets = tickets
 
-    async def start(self, channel: str, lang: str | None) -> tuple[str, ConversationRef]:
-        """A new ticket and conversation; returns the secret resume token and the reference."""
-        ticket = await self._tickets.create(channel, lang=lang)
-        token = secrets.token_urlsafe(32)
+    async def create(
+        self,
+        token: str,
+        reference: str,
+        channel: str,
+        *,
+        lang: str | None,
+        state: dict[str, Any],
+        messages: list[Message],
+    ) -> ConversationRef | None:
+        """Store a conversation that so far lived only in its token, with its ticket and its
+        first `messages`, in one transaction: staff never see a ticket without them.
+
+        Returns None when `token` was stored meanwhile (another tab, another process) or
+        `reference` is taken; the caller resumes the token, or tries another reference.
+        """
         async with self._sessions() as session:
-            conv = Conversation(
-                token_hash=token_hash(token),
-                ticket_id=ticket.id,
-                channel=channel,
-                lang=lang,
-                state={},
+            ticket = Ticket(
+                reference=reference, channel=channel, lang=lang, status=TicketStatus.OPEN
             )
-            session.add(conv)
-            await session.commit()
-            return token, ConversationRef(conv.id, ticket.id, ticket.reference, channel, lang, {})
+            session.add(ticket)
+            try:
+                await session.flush()
+                session.add(
+                    TicketEvent(
+                        ticket_id=ticket.id,
+                        kind="ticket.created",
+                        actor="customer",
+                        data={"channel": channel},
+                    )
+                )
+                conv = Conversation(
+                    token_hash=token_hash(token),
+                    ticket_id=ticket.id,
+                    channel=channel,
+                    lang=lang,
+                    state=state,
+                )
+                session.add(conv)
+                for message in messages:
+                    message.ticket_id = ticket.id
+                session.add_all(messages)
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                return None
+            return ConversationRef(conv.id, ticket.id, reference, channel, lang, dict(state))
 
     async def resume(self, token: str) -> ConversationRef | None:
         """The conversation of `token`, or None for an unknown token."""
@@ -114,6 +154,35 @@ class ConversationStore:
             )
             await session.commit()
             return messages
+
+    async def answered(self, ticket_id: int, client_id: str) -> list[Message]:
+        """The customer message stored with `client_id` on the ticket, then what followed
+        it up to the customer's next message (the answers already given); [] when none."""
+        async with self._sessions() as session:
+            first = await session.scalar(
+                select(Message)
+                .where(
+                    Message.ticket_id == ticket_id,
+                    Message.author == Author.CUSTOMER,
+                    Message.meta["client_id"].as_string() == client_id,
+                )
+                .order_by(Message.id)
+                .limit(1)
+            )
+            if first is None:
+                return []
+            later = await session.scalars(
+                select(Message)
+                .where(Message.ticket_id == ticket_id, Message.id > first.id)
+                .order_by(Message.id)
+                .limit(50)
+            )
+            found = [first]
+            for message in later:
+                if message.author == Author.CUSTOMER:
+                    break
+                found.append(message)
+            return found
 
     async def save(self, conversation_id: int, state: dict[str, Any], lang: str | None) -> None:
         async with self._sessions() as session:

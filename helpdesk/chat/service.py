@@ -6,6 +6,9 @@ The websocket view only parses frames and enforces limits; this service owns the
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,10 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from helpdesk.chat.hub import ChatHub, Event
+from helpdesk.chat.tokens import ConversationTokens
 from helpdesk.conversations import ConversationRef, ConversationStore
-from helpdesk.db.models import Author, Channel, Message, TicketEvent, TicketStatus
+from helpdesk.db.models import Author, Channel, Message, TicketEvent, TicketStatus, utcnow
 from helpdesk.engine import Engine, Outcome, Reply, Turn, Wording, redact
 from helpdesk.tickets import TicketStore
+from helpdesk.tickets.store import new_reference
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 LANGS = ("fr", "en")
@@ -26,25 +31,30 @@ BOT_STATE = ("handoff", "flow", "misses", "offered_labels")
 
 @dataclass
 class ChatSession:
-    """One open websocket's view of its conversation."""
+    """One open websocket's view of its conversation.
+
+    `conversation` is None until the customer first writes: until then the conversation is
+    only its signed token, its future ticket `reference` and the `opening` the bot said.
+    """
 
     token: str
-    conversation: ConversationRef
+    reference: str
+    conversation: ConversationRef | None = None
     state: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ticket_id(self) -> int:
-        return self.conversation.ticket_id
+    opening: list[Message] = field(default_factory=list)
+    follower: Send | None = None
+    unsubscribe: Callable[[], None] | None = None
 
 
 def message_frame(message: Message) -> dict[str, Any]:
+    # An opening said before the conversation was stored keeps the id it was shown with.
     frame: dict[str, Any] = {
         "type": "message",
-        "id": str(message.id),
+        "id": str(message.meta.get("frame_id") or message.id),
         "from": message.author,
         "text": message.body,
     }
-    for key in ("choices", "links", "intent"):
+    for key in ("choices", "links", "intent", "client_id"):
         if message.meta.get(key):
             frame[key] = message.meta[key]
     return frame
@@ -59,19 +69,40 @@ class ChatService:
         conversations: ConversationStore,
         clock: Callable[[], datetime] | None = None,
         hub: ChatHub | None = None,
+        tokens: ConversationTokens | None = None,
     ) -> None:
         self._engine = engine
         self._wording = wording
         self._tickets = tickets
         self._conversations = conversations
         self.hub = hub or ChatHub()
+        # Without the help desk's key, tokens never stored are valid for this process only.
+        self._tokens = tokens or ConversationTokens(secrets.token_bytes(32))
+        # One turn at a time per conversation (tabs of one customer share it): a message
+        # re-sent with its client id is then either stored or found, never stored twice.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # "hier à 14h" is read in the provider's zone, where its customers are.
         zone = ZoneInfo(wording.provider.timezone)
         self._clock = clock or (lambda: datetime.now(zone))
 
     def follow(self, session: ChatSession, send: Send) -> Callable[[], None]:
-        """Let the customer's socket hear what staff do on its ticket; returns the
-        call that stops it."""
+        """Let the customer's socket hear what staff do on its ticket (from the moment the
+        conversation is stored); returns the call that stops it."""
+        session.follower = send
+        self._subscribe(session)
+
+        def stop() -> None:
+            session.follower = None
+            if session.unsubscribe is not None:
+                session.unsubscribe()
+                session.unsubscribe = None
+
+        return stop
+
+    def _subscribe(self, session: ChatSession) -> None:
+        send = session.follower
+        if send is None or session.conversation is None or session.unsubscribe is not None:
+            return
 
         async def listener(event: Event) -> None:
             if event.get("kind") == "handoff":
@@ -84,29 +115,54 @@ class ChatService:
             elif event.get("kind") == "message" and event["frame"]["from"] in ("staff", "system"):
                 await send(event["frame"])
 
-        return self.hub.subscribe(session.ticket_id, listener)
+        session.unsubscribe = self.hub.subscribe(session.conversation.ticket_id, listener)
+
+    def _stored(self, session: ChatSession, ref: ConversationRef, state: dict[str, Any]) -> None:
+        session.conversation, session.state, session.opening = ref, state, []
+        self._subscribe(session)
 
     async def _publish(self, session: ChatSession, frame: dict[str, Any]) -> None:
-        await self.hub.publish(session.ticket_id, {"kind": "message", "frame": frame})
+        if session.conversation is not None:
+            event = {"kind": "message", "frame": frame}
+            await self.hub.publish(session.conversation.ticket_id, event)
+
+    def _lock(self, token: str) -> asyncio.Lock:
+        lock = self._locks.get(token)
+        if lock is None:
+            lock = self._locks[token] = asyncio.Lock()
+        return lock
 
     async def open(
         self, token: str | None, lang: str | None
     ) -> tuple[ChatSession, list[dict[str, Any]], list[dict[str, Any]]]:
         """Resume `token`'s conversation, or start one when it is None or unknown.
 
-        Returns the session, the history frames, and frames to send after `welcome`.
+        Starting stores nothing: the conversation becomes a ticket when the customer first
+        writes (`turn`). Returns the session, the history frames, and frames to send after
+        `welcome`.
         """
         lang = lang if lang in LANGS else None
         if token:
             ref = await self._conversations.resume(token)
             if ref is not None:
                 history = [message_frame(m) for m in await self._tickets.messages(ref.ticket_id)]
-                return ChatSession(token, ref, dict(ref.state)), history, []
-        token, ref = await self._conversations.start(Channel.CHAT, lang)
-        session = ChatSession(token, ref)
-        opening = self._engine.opening(lang or "fr")
-        frames = await self._record(session, opening)
-        return session, [], frames
+                return ChatSession(token, ref.ticket_reference, ref, dict(ref.state)), history, []
+            if self._tokens.issued(token):
+                # Ours, never written in: the same conversation, still only a token; the
+                # opening it was greeted with is its history.
+                session = self._unstored(token, lang)
+                return session, [message_frame(m) for m in session.opening], []
+        session = self._unstored(self._tokens.issue(), lang)
+        return session, [], [message_frame(m) for m in session.opening]
+
+    def _unstored(self, token: str, lang: str | None) -> ChatSession:
+        session = ChatSession(token, self._tokens.reference(token))
+        outcome = self._engine.opening(lang or "fr")
+        messages, _ = self._prepare(session, outcome)
+        for index, message in enumerate(messages):
+            message.meta["frame_id"] = f"opening-{index}"
+        session.opening, session.state = messages, outcome.state
+        return session
 
     def error_text(self, code: str, lang: str) -> str:
         """The customer-facing text of a protocol error frame (templates/bot: error.*)."""
@@ -115,19 +171,43 @@ class ChatService:
     async def set_lang(self, session: ChatSession, lang: str) -> None:
         if lang in LANGS:
             session.state["lang"] = lang
-            await self._conversations.save(session.conversation.id, session.state, lang)
+            if session.conversation is not None:
+                await self._conversations.save(session.conversation.id, session.state, lang)
 
-    async def turn(self, session: ChatSession, turn: Turn, send: Send) -> None:
-        """Store the customer's input, answer it, store and send the answer."""
+    async def turn(
+        self, session: ChatSession, turn: Turn, send: Send, client_id: str | None = None
+    ) -> None:
+        """Store the customer's input, answer it, store and send the answer.
+
+        A `client_id` already stored on the conversation is not stored or answered again:
+        the stored echo and the answers that followed it are sent once more instead.
+        """
+        async with self._lock(session.token):
+            if session.conversation is None:
+                ref = await self._conversations.resume(session.token)  # another tab wrote
+                if ref is not None:
+                    self._stored(session, ref, dict(ref.state))
+            if client_id and session.conversation is not None:
+                earlier = await self._conversations.answered(
+                    session.conversation.ticket_id, client_id
+                )
+                if earlier:
+                    for message in earlier:
+                        await send(message_frame(message))
+                    return
+            await self._turn(session, turn, send, client_id)
+
+    async def _turn(
+        self, session: ChatSession, turn: Turn, send: Send, client_id: str | None
+    ) -> None:
         text, had_secret = redact(turn.text)
         shown = text if turn.choice is None else self._choice_label(session, turn.choice) or text
-        stored = await self._tickets.add_message(
-            session.ticket_id,
-            Author.CUSTOMER,
-            Channel.CHAT,
-            shown,
-            meta={"choice": turn.choice} if turn.choice else None,
-        )
+        meta: dict[str, Any] = {}
+        if turn.choice:
+            meta["choice"] = turn.choice
+        if client_id:
+            meta["client_id"] = client_id
+        stored = await self._store_customer(session, shown, meta)
         echo = message_frame(stored)
         await send(echo)
         await self._publish(session, echo)
@@ -141,7 +221,7 @@ class ChatService:
         outcome = await self._engine.handle(
             session.state,
             Turn(text, turn.choice, turn.lang_hint, had_secret, turn.client),
-            reference=session.conversation.ticket_reference,
+            reference=session.reference,
             progress=progress,
             now=self._clock(),
         )
@@ -149,15 +229,52 @@ class ChatService:
             await send(frame)
             await self._publish(session, frame)
 
+    async def _store_customer(
+        self, session: ChatSession, body: str, meta: dict[str, Any]
+    ) -> Message:
+        """Store the customer's message; the first one stores the conversation with it."""
+        reference = session.reference
+        for _ in range(3):
+            if session.conversation is not None:
+                break
+            message = Message(author=Author.CUSTOMER, channel=Channel.CHAT, body=body, meta=meta)
+            ref = await self._conversations.create(
+                session.token,
+                reference,
+                Channel.CHAT,
+                lang=session.state.get("lang"),
+                state=session.state,
+                messages=[*(_copy(m) for m in session.opening), message],
+            )
+            if ref is not None:
+                self._stored(session, ref, session.state)
+                return message
+            ref = await self._conversations.resume(session.token)
+            if ref is not None:  # stored meanwhile by another process
+                self._stored(session, ref, dict(ref.state))
+            else:  # the derived reference is another ticket's (40 bits: rare)
+                reference = session.reference = new_reference()
+        if session.conversation is None:
+            raise RuntimeError(f"cannot store the conversation of ticket {reference}")
+        return await self._tickets.add_message(
+            session.conversation.ticket_id,
+            Author.CUSTOMER,
+            Channel.CHAT,
+            body,
+            meta=meta or None,
+        )
+
     def _choice_label(self, session: ChatSession, value: str) -> str | None:
         for choice in session.state.get("offered_labels", []):
             if choice.get("value") == value:
                 return str(choice.get("label"))
         return None
 
-    async def _record(self, session: ChatSession, outcome: Outcome) -> list[dict[str, Any]]:
-        """Persist the engine's outcome (messages, checks, events, state) and frame it."""
-        ticket_id = session.ticket_id
+    def _prepare(
+        self, session: ChatSession, outcome: Outcome
+    ) -> tuple[list[Message], list[TicketEvent]]:
+        """The engine's outcome as messages and events to store; notes the choices offered."""
+        ticket_id = session.conversation.ticket_id if session.conversation else None
         payload: dict[str, Any] = {}
         if outcome.understood is not None:
             payload["understood"] = outcome.understood
@@ -173,6 +290,7 @@ class ChatService:
                 body=reply.text,
                 payload=payload if index == 0 else {},
                 meta=_reply_meta(reply),
+                created_at=utcnow(),
             )
             for index, reply in enumerate(outcome.replies)
         ]
@@ -186,6 +304,13 @@ class ChatService:
             ]
         else:
             outcome.state.pop("offered_labels", None)
+        return messages, events
+
+    async def _record(self, session: ChatSession, outcome: Outcome) -> list[dict[str, Any]]:
+        """Persist the engine's outcome (messages, checks, events, state) and frame it."""
+        if session.conversation is None:
+            raise RuntimeError("a turn stores its conversation before the answer")
+        messages, events = self._prepare(session, outcome)
         await self._conversations.record_turn(
             session.conversation,
             messages=messages,
@@ -198,6 +323,18 @@ class ChatService:
         )
         session.state = outcome.state
         return [message_frame(m) for m in messages]
+
+
+def _copy(message: Message) -> Message:
+    # A failed insert may leave ids on the objects it tried: each attempt gets fresh ones.
+    return Message(
+        author=message.author,
+        channel=message.channel,
+        body=message.body,
+        payload=dict(message.payload),
+        meta=dict(message.meta),
+        created_at=message.created_at,
+    )
 
 
 def _reply_meta(reply: Reply) -> dict[str, Any]:

@@ -1,79 +1,90 @@
 """`/chat/ws`: the chat protocol of contracts.md over a websocket.
 
 Every bad input gets an `error` frame and the connection (and its ticket) lives on:
-malformed JSON, unknown frame types, binary frames, empty or oversized messages, floods.
+malformed JSON (nesting, NaN, huge numbers, lone surrogates), unknown frame types, binary
+frames, empty or oversized messages, floods. Two exceptions are the protocol's own: a text
+frame that is not UTF-8 and a frame over `max_frame_bytes` fail the connection, with close
+codes 1007 and 1009, as RFC 6455 (8.1, 7.4.1) requires.
+
+Limits per client address (see limits.py): too many open sockets get
+`too_many_connections` and are closed; too many hellos get `too_many_conversations`.
+A conversation is stored, and seen by staff, only once the customer writes in it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
+from helpdesk.chat.frames import Refused, clean_text, read_frame
+from helpdesk.chat.limits import AddressGate, TokenBucket, address_key
 from helpdesk.chat.service import ChatService, ChatSession
 from helpdesk.engine import Turn
 
 log = logging.getLogger("helpdesk.chat")
 
 CHAT = web.AppKey("chat", ChatService)
-
-MAX_TEXT_CHARS = 50_000  # a whole pasted bounce fits; a 100 kB paste does not (error.too_long)
-MAX_FRAME_BYTES = 1024 * 1024  # larger frames are refused by aiohttp itself
-BURST = 8  # messages accepted at once ...
-REFILL_PER_SECOND = 1.0  # ... then one a second
-
-
-class TokenBucket:
-    def __init__(self, capacity: float, rate: float, clock: Any = time.monotonic) -> None:
-        self.capacity, self.rate, self.clock = capacity, rate, clock
-        self.tokens, self.stamp = capacity, clock()
-
-    def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
+CHAT_GATE = web.AppKey("chat_gate", AddressGate)
 
 
 async def chat_ws(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME_BYTES)
-    await ws.prepare(request)
     service = request.app[CHAT]
+    gate = request.app[CHAT_GATE]
+    limits = gate.limits
+    address = address_key(request.remote)
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=limits.max_frame_bytes)
+    try:
+        await ws.prepare(request)
+    except ConnectionError as exc:
+        log.debug("chat client %s left during the handshake: %r", address, exc)
+        return ws
     # Limits on what sends mail count per address too, so a new conversation is no way round.
     client = f"ip:{request.remote}" if request.remote else None
     session: ChatSession | None = None
-    bucket = TokenBucket(BURST, REFILL_PER_SECOND)
+    bucket = TokenBucket(limits.message_burst, limits.messages_per_second)
     lang = "fr"
+    gone = False
 
     async def send(frame: dict[str, Any]) -> None:
-        if not ws.closed:
+        # A customer who closed the tab or lost the network is not an error of ours: the
+        # turn goes on (what the bot answers is stored for the next visit), silently.
+        nonlocal gone
+        if gone or ws.closed:
+            return
+        try:
             await ws.send_str(json.dumps(frame, ensure_ascii=False))
+        except ConnectionError as exc:  # aiohttp's ClientConnectionResetError included
+            gone = True
+            log.debug("chat client %s went away: %r", address, exc)
 
-    def _error(code: str, lang: str) -> dict[str, Any]:
-        return {"type": "error", "code": code, "message": service.error_text(code, lang)}
+    def _error(code: str, lang: str, client_id: Any = None) -> dict[str, Any]:
+        frame = {"type": "error", "code": code, "message": service.error_text(code, lang)}
+        if isinstance(client_id, str):
+            frame["client_id"] = client_id  # which pending message the widget gives back
+        return frame
 
+    if not gate.connect(address):
+        await send(_error("too_many_connections", lang))
+        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too many connections")
+        return ws
     unfollow: Callable[[], None] | None = None
     try:
         async for msg in ws:
             if msg.type == WSMsgType.BINARY:
                 await send(_error("binary_not_supported", lang))
                 continue
+            if msg.type == WSMsgType.ERROR:
+                log.debug("chat client %s: connection failed: %r", address, msg.data)
+                continue
             if msg.type != WSMsgType.TEXT:
                 continue
-            try:
-                frame = json.loads(msg.data)
-            except ValueError:
-                await send(_error("bad_json", lang))
-                continue
-            if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-                await send(_error("bad_frame", lang))
+            frame = read_frame(msg.data)
+            if isinstance(frame, Refused):
+                await send(_error(frame.code, lang))
                 continue
             kind = frame["type"]
             if kind == "hello":
@@ -82,6 +93,9 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
                     continue
                 hint = frame.get("lang")
                 lang = hint if hint in ("fr", "en") else lang
+                if not gate.hello(address):
+                    await send(_error("too_many_conversations", lang))
+                    continue
                 token = frame.get("conversation")
                 session, history, after = await service.open(
                     token if isinstance(token, str) else None,
@@ -92,7 +106,7 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
                     {
                         "type": "welcome",
                         "conversation": session.token,
-                        "ticket": session.conversation.ticket_reference,
+                        "ticket": session.reference,
                         "history": history,
                     }
                 )
@@ -114,20 +128,20 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
             if kind not in ("message", "choice"):
                 await send(_error("unknown_type", lang))
                 continue
+            client_id = frame.get("client_id")
             value = frame.get("text" if kind == "message" else "value")
             if not isinstance(value, str):
-                await send(_error("bad_frame", lang))
+                await send(_error("bad_frame", lang, client_id))
                 continue
-            # JSON may carry lone surrogates (\ud800) and NULs that no database stores.
-            value = value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+            value = clean_text(value)
             if not value.strip():
-                await send(_error("empty_message", lang))
+                await send(_error("empty_message", lang, client_id))
                 continue
-            if len(value) > MAX_TEXT_CHARS:
-                await send(_error("too_long", lang))
+            if len(value) > limits.max_text_chars:
+                await send(_error("too_long", lang, client_id))
                 continue
             if not bucket.take():
-                await send(_error("rate_limited", lang))
+                await send(_error("rate_limited", lang, client_id))
                 continue
             turn = (
                 Turn(text=value, lang_hint=lang, client=client)
@@ -135,15 +149,15 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
                 else Turn(choice=value, lang_hint=lang, client=client)
             )
             try:
-                await service.turn(session, turn, send)
+                await service.turn(session, turn, send, client_id)
             except Exception:
                 # One failing turn must not end the conversation: the customer may try again.
-                log.exception(
-                    "chat turn failed on ticket %s", session.conversation.ticket_reference
-                )
-                await send(_error("internal", lang))
+                log.exception("chat turn failed on ticket %s", session.reference)
+                await send(_error("internal", lang, client_id))
             lang = session.state.get("lang") or lang
     finally:
+        gate.disconnect(address)
         if unfollow is not None:
             unfollow()
+    log.debug("chat client %s disconnected (close code %s)", address, ws.close_code)
     return ws

@@ -16,9 +16,15 @@ from helpdesk.db.models import Message, Ticket, TicketEvent, TicketStatus, utcno
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def new_reference() -> str:
-    """A public ticket reference such as `HD-7K3M9QXR` (40 random bits)."""
-    return "HD-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+def new_reference(seed: bytes | None = None) -> str:
+    """A public ticket reference such as `HD-7K3M9QXR`: 40 random bits, or the first 40
+    bits of `seed` (a digest) when the reference must be derived again later."""
+    if seed is None:
+        return "HD-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    if len(seed) < 5:
+        raise ValueError("a reference seed needs at least 40 bits")
+    bits = int.from_bytes(seed[:5], "big")
+    return "HD-" + "".join(_ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
 
 
 class TicketStore:
