@@ -188,6 +188,9 @@ class OutboxMail(Base):
     # The relay's answer to the message (its queue ID is in it): what staff quote to the
     # relay's operator when a customer says nothing arrived.
     relay_reply: Mapped[str | None] = mapped_column(String(500))
+    # "host/pid" of the process holding a `sending` claim: a claim of a process that no
+    # longer runs on this host is taken back at once instead of at the end of its lease.
+    claimed_by: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 

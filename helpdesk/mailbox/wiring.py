@@ -21,9 +21,9 @@ from helpdesk.mailbox.ratelimit import RateLimiter
 from helpdesk.mailbox.reset import PasswordResets
 from helpdesk.mailbox.service import MailboxService
 from helpdesk.mailbox.sheets import SettingsSheets
-from helpdesk.outbox import Outbox, OutboxSender, Transport
+from helpdesk.outbox import Outbox, Transport
 from helpdesk.outbox.keys import OUTBOX
-from helpdesk.outbox.setup import transport_for
+from helpdesk.outbox.setup import sender_for
 from helpdesk.templating import TEMPLATES_DIR
 from helpdesk.web import reset as reset_pages
 from helpdesk.web import sheet as sheet_pages
@@ -60,7 +60,7 @@ def setup_mailbox(
         if mailboxes is None:
             mailboxes = EmbeddedMailboxService(sessions)
         outbox = Outbox(sessions)
-        sender = OutboxSender(outbox, transport or transport_for(settings))
+        sender = sender_for(settings, outbox, transport)
         composer = MailComposer(TEMPLATES_DIR / "mail", settings.provider)
         resets = PasswordResets(
             mailboxes=mailboxes,

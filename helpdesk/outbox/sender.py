@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from helpdesk.aio import wait_event
 from helpdesk.db.models import utcnow
+from helpdesk.outbox.journal import HandoverJournal
 from helpdesk.outbox.store import Outbox, OutgoingMail
 from helpdesk.outbox.transport import Delivery, PermanentError, TransientError, Transport
 
@@ -42,8 +43,12 @@ class OutboxSender:
         lease: timedelta = timedelta(minutes=5),
         poll: float = 5.0,
         clock: Callable[[], datetime] = utcnow,
+        journal: HandoverJournal | None = None,
     ) -> None:
+        """`journal`: where relay acceptances are noted before their commit (see
+        helpdesk.outbox.journal); without one, a crash in that window resends the mail."""
         self._outbox = outbox
+        self._journal = journal
         self._transport = transport
         self._backoff = backoff or Backoff()
         self._batch = batch
@@ -62,11 +67,16 @@ class OutboxSender:
         """Hand over one mail and record its outcome; no error of one mail reaches another."""
         via = self._transport.describe()
         try:
-            if mail.interrupted and await self._transport.delivered(mail):
-                log.info("outbox mail %d was handed over before an interruption", mail.id)
-                await self._outbox.sent(mail, via, "found after an interrupted attempt")
-                return
+            if mail.interrupted:
+                earlier = await self._handed_over(mail)
+                if earlier is not None:
+                    log.info("outbox mail %d was handed over before an interruption", mail.id)
+                    await self._outbox.sent(mail, via, earlier)
+                    return
             reply = await delivery.send(mail)
+            if self._journal is not None:
+                # At once, before anything else can be interrupted: see the journal.
+                self._journal.record(mail.id, reply)
         except PermanentError as exc:
             log.warning("outbox mail %d refused by %s: %s", mail.id, via, exc)
             await self._outbox.failed(mail, str(exc))
@@ -80,6 +90,16 @@ class OutboxSender:
             return
         log.info("outbox mail %d sent via %s: %s", mail.id, via, reply)
         await self._outbox.sent(mail, via, reply)
+
+    async def _handed_over(self, mail: OutgoingMail) -> str | None:
+        """The relay's answer when an interrupted attempt did hand `mail` over."""
+        if self._journal is not None:
+            reply = await asyncio.to_thread(self._journal.reply, mail.id)
+            if reply is not None:
+                return reply
+        if await self._transport.delivered(mail):
+            return "found at the destination after an interrupted attempt"
+        return None
 
     async def _postpone(self, mail: OutgoingMail, error: str, via: str) -> None:
         age = self._clock() - mail.created_at
@@ -115,6 +135,8 @@ class OutboxSender:
                 async with self._transport.batch() as delivery:
                     for mail in mails:
                         await self._deliver(delivery, mail)
+                if self._journal is not None:
+                    await asyncio.to_thread(self._journal.clear)
             tried += len(mails)
             if len(mails) < self._batch or self._stopping:
                 return tried

@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 
 from helpdesk.config import Settings
+from helpdesk.outbox.journal import HandoverJournal
+from helpdesk.outbox.sender import OutboxSender
+from helpdesk.outbox.store import Outbox
 from helpdesk.outbox.transport import MaildirTransport, SmtpRelay, Transport
 
 log = logging.getLogger("helpdesk.outbox")
 
 MAILDIR_NAME = "outgoing-maildir"
+JOURNAL_NAME = "outbox-handover.journal"
 
 
 def transport_for(settings: Settings) -> Transport:
@@ -24,3 +28,13 @@ def transport_for(settings: Settings) -> Transport:
         path.resolve(),
     )
     return MaildirTransport(path)
+
+
+def sender_for(settings: Settings, outbox: Outbox, transport: Transport | None) -> OutboxSender:
+    """The sender of this process: the given transport or the configured one, with the
+    hand-over journal in the data dir."""
+    return OutboxSender(
+        outbox,
+        transport or transport_for(settings),
+        journal=HandoverJournal(settings.data_dir / JOURNAL_NAME),
+    )

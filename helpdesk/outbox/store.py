@@ -12,7 +12,9 @@ PostgreSQL claims with FOR UPDATE SKIP LOCKED so several processes share the que
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +24,7 @@ from email.parser import BytesParser
 from email.policy import SMTP, SMTPUTF8
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.db.models import OutboxMail, OutboxStatus, TicketEvent, utcnow
@@ -97,6 +99,18 @@ def _redacted(raw: bytes) -> bytes:
     return message.as_bytes(policy=SMTP)
 
 
+def _running(claimer: str) -> bool:
+    """Whether the process of a claim made on this host still runs (a pid taken again by
+    another process counts as running: its claim then waits for the end of its lease)."""
+    try:
+        os.kill(int(claimer.rsplit("/", 1)[1]), 0)
+    except ProcessLookupError:
+        return False
+    except (ValueError, IndexError, OSError):
+        return True
+    return True
+
+
 class Outbox:
     """Queue operations over one session factory; each method is one transaction."""
 
@@ -108,6 +122,8 @@ class Outbox:
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._host = socket.gethostname()
+        self._claimer = f"{self._host}/{os.getpid()}"
         # Set on every enqueue so a sender in this process starts at once.
         self.wakeup = asyncio.Event()
 
@@ -172,14 +188,16 @@ class Outbox:
         return row.id
 
     async def claim(self, limit: int, lease: timedelta) -> list[OutgoingMail]:
-        """Take up to `limit` due mails (pending, or sending with an expired lease)."""
+        """Take up to `limit` due mails: pending, or sending with an expired lease or a
+        claimer that has died on this host."""
         now = self._clock()
         async with self._sessions() as session:
+            dead = await self._dead_claimers(session)
             query = (
                 select(OutboxMail)
                 .where(
                     OutboxMail.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-                    OutboxMail.next_attempt_at <= now,
+                    or_(OutboxMail.next_attempt_at <= now, OutboxMail.claimed_by.in_(dead)),
                 )
                 .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
                 .limit(limit)
@@ -202,6 +220,7 @@ class Outbox:
                         status=OutboxStatus.SENDING,
                         attempts=row.attempts + 1,
                         next_attempt_at=now + lease,
+                        claimed_by=self._claimer,
                     )
                     .execution_options(synchronize_session=False)
                 )
@@ -221,6 +240,17 @@ class Outbox:
                 )
             await session.commit()
             return claimed
+
+    async def _dead_claimers(self, session: AsyncSession) -> list[str]:
+        held = await session.scalars(
+            select(OutboxMail.claimed_by)
+            .where(
+                OutboxMail.status == OutboxStatus.SENDING,
+                OutboxMail.claimed_by.startswith(self._host + "/", autoescape=True),
+            )
+            .distinct()
+        )
+        return [c for c in held if c and c != self._claimer and not _running(c)]
 
     async def _finish(
         self, mail: OutgoingMail, values: dict[str, Any], event: tuple[str, dict[str, Any]]

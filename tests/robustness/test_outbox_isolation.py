@@ -16,6 +16,7 @@ from helpdesk.db import create_engine, session_factory
 from helpdesk.db.migrate import upgrade
 from helpdesk.db.models import OutboxMail, OutboxStatus
 from helpdesk.outbox import Backoff, MaildirTransport, Outbox, OutboxSender
+from helpdesk.outbox.journal import HandoverJournal
 from helpdesk.outbox.store import OutgoingMail
 from helpdesk.outbox.transport import Delivery
 from helpdesk.tickets import TicketStore
@@ -157,10 +158,14 @@ async def test_a_stuck_sending_mail_is_given_up(engine: AsyncEngine, tmp_path: A
     assert "mail.failed" in [e.kind for e in await tickets.events(ticket.id)]
 
 
-async def _hand_over_then_die(outbox: Outbox, delivery: Delivery) -> None:
+async def _hand_over_then_die(
+    outbox: Outbox, delivery: Delivery, journal: HandoverJournal | None = None
+) -> None:
     """Claim and hand over the mail, but die before the commit that records it."""
     [mail] = await outbox.claim(1, timedelta(minutes=5))
-    await delivery.send(mail)
+    reply = await delivery.send(mail)
+    if journal is not None:
+        journal.record(mail.id, reply)
 
 
 async def test_crash_between_handover_and_commit_is_not_sent_twice(
@@ -181,9 +186,31 @@ async def test_crash_between_handover_and_commit_is_not_sent_twice(
     assert row.status == OutboxStatus.SENT and row.attempts == 2
 
 
-async def test_crash_with_a_relay_is_at_least_once(engine: AsyncEngine) -> None:
-    """An SMTP relay cannot say what it already has: after a crash between its 250 and
-    the commit the mail goes again (at least once, as documented), never zero times."""
+async def test_crash_after_the_relays_250_is_not_sent_twice(
+    engine: AsyncEngine, tmp_path: Any
+) -> None:
+    """A relay's 250 noted in the hand-over journal before a crash marks the mail sent,
+    with the relay's answer, instead of sending it again."""
+    clock = Clock()
+    outbox = Outbox(session_factory(engine), clock=clock)
+    await outbox.enqueue(answer("c@exemple.fr"))
+    journal = HandoverJournal(tmp_path / "journal")
+    with running_relay() as relay:
+        transport = smtp(relay.port)
+        async with transport.batch() as delivery:
+            await _hand_over_then_die(outbox, delivery, journal)
+        clock.now += timedelta(minutes=6)
+        sender = OutboxSender(outbox, transport, clock=clock, journal=journal)
+        assert await sender.run_once() == 1
+    assert len(relay.received) == 1
+    [row] = await rows(engine)
+    assert row.status == OutboxStatus.SENT and "queued" in (row.relay_reply or "")
+    assert journal.reply(row.id) is None  # emptied once the batch is committed
+
+
+async def test_crash_without_journal_is_at_least_once(engine: AsyncEngine) -> None:
+    """Without a note of the 250 (no journal, or a power cut) an SMTP relay cannot say what
+    it already has: the mail goes again (at least once, as documented), never zero times."""
     clock = Clock()
     outbox = Outbox(session_factory(engine), clock=clock)
     await outbox.enqueue(answer("c@exemple.fr"))

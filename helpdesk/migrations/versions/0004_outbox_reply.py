@@ -1,4 +1,5 @@
-"""Outbox: keep the relay's answer (with its queue ID) for every mail handed over.
+"""Outbox: keep the relay's answer (with its queue ID) for every mail handed over, and
+which process holds a claim.
 
 Revision ID: 0004
 Revises: 0003
@@ -19,8 +20,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("relay_reply", sa.String(length=500), nullable=True))
+        batch.add_column(sa.Column("claimed_by", sa.String(length=300), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("claimed_by")
         batch.drop_column("relay_reply")
