@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, formataddr
 from typing import Any
 
@@ -70,8 +70,10 @@ def compose(
         msg["References"] = " ".join(thread.references)
     msg["Auto-Submitted"] = "no"  # a person wrote it: autoresponders may answer
     msg.set_content(body)
-    # CRLF line ends, as the relay will see it.
-    return Outgoing(message_id, sender, to, msg.as_bytes(policy=SMTP), thread)
+    # CRLF line ends, as the relay will see it. An internationalised address can only be
+    # written in UTF-8 (RFC 6532): SMTP's encoded words would make it no address at all.
+    policy = SMTP if to.isascii() else SMTPUTF8
+    return Outgoing(message_id, sender, to, msg.as_bytes(policy=policy), thread)
 
 
 def reply_subject(subject: str | None, reference: str, fallback: str) -> str:
