@@ -159,6 +159,10 @@ def email_address(value: Any) -> str:
     return text
 
 
+def email_addresses(value: Any) -> tuple[str, ...]:
+    return tuple(email_address(v) for v in str_list(value))
+
+
 def http_url(value: Any) -> str:
     text = nonempty(value)
     parts = urlsplit(text)

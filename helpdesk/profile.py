@@ -18,6 +18,7 @@ from helpdesk.config_values import (
     as_text,
     choice,
     email_address,
+    email_addresses,
     float_range,
     hostnames,
     http_url,
@@ -66,6 +67,9 @@ class ProviderProfile:
     smtp: Endpoint
     # IANA zone where the provider's customers live: "hier à 14h" is read in it.
     timezone: str = "UTC"
+    # Other addresses mail reaches support at (contact@, help@): the responder answers
+    # mail that names one of them in To or Cc, as it does for the support address.
+    support_aliases: tuple[str, ...] = ()
 
     def panel_for(self, server: str | None = None) -> str:
         """The management panel URL of `server` (the first server by default)."""
@@ -80,6 +84,7 @@ ENDPOINT_KEYS: dict[str, Callable[[Any], Any]] = {
 PROVIDER_KEYS: dict[str, Callable[[Any], Any]] = {
     "name": nonempty,
     "support_address": email_address,
+    "support_aliases": email_addresses,
     "webmail_url": http_url,
     "panel_url": panel_url,
     "servers": nonempty_hostnames,

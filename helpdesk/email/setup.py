@@ -103,6 +103,7 @@ def setup_email(
             store=EmailStore(app[SESSIONS]),
             ids=ids,
             timezone=provider.timezone,
+            aliases=provider.support_aliases,
             limits=limits
             or RateLimits(
                 per_ticket=settings.auto_answers_per_ticket,

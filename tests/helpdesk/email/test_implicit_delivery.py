@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from helpdesk.config import ConfigError, load_settings
 from helpdesk.db.models import Message, OutboxMail, TicketEvent
 from helpdesk.email.loops import no_answer_reason
 from helpdesk.email.parse import parse_mail
 from helpdesk.keys import SESSIONS
-from tests.helpdesk.email.conftest import SUPPORT, Desk, Relay, mail
+from tests.helpdesk.email.conftest import SUPPORT, Desk, Relay, mail, start_desk
 
 
 async def outcome(desk: Desk, message_id: str) -> tuple[int, list[dict[str, Any]]]:
@@ -99,3 +100,29 @@ def test_resent_to_names_support() -> None:
     raw = b"From: a@exemple.fr\r\nTo: b@exemple.fr\r\nResent-To: support@zindex.fr\r\n\r\nx"
     reason = no_answer_reason(parse_mail(raw), support_address=SUPPORT, is_ours=lambda _: False)
     assert reason is None
+
+
+async def test_aliases_from_the_configuration_are_answered(
+    email_env: dict[str, str], understanding: Any, dns_server: Any, relay: Relay, tmp_path: Any
+) -> None:
+    """`[provider] support_aliases` reaches the responder: mail To an alias is answered."""
+    config = tmp_path / "helpdesk.toml"
+    config.write_text('[provider]\nsupport_aliases = ["contact@zindex.fr"]\n')
+    settings = load_settings({**email_env, "HELPDESK_CONFIG": str(config)})
+    assert settings.provider.support_aliases == ("contact@zindex.fr",)
+    running, runner = await start_desk(settings, understanding, dns_server)
+    try:
+        msg = mail("Comment accéder au webmail ?", to="Contact <contact@zindex.fr>")
+        await running.send(msg)
+        answers, events = await outcome(running, str(msg["Message-ID"]))
+    finally:
+        await runner.cleanup()
+    assert (answers, events) == (1, [])
+
+
+def test_a_bad_alias_is_refused_by_name(tmp_path: Any) -> None:
+    """An alias that is no address stops the configuration with the key's name."""
+    config = tmp_path / "helpdesk.toml"
+    config.write_text('[provider]\nsupport_aliases = ["contact at zindex"]\n')
+    with pytest.raises(ConfigError, match="support_aliases"):
+        load_settings({"HELPDESK_CONFIG": str(config)})
