@@ -13,7 +13,6 @@ from helpdesk.outbox.transport import MaildirTransport, SmtpRelay, Transport
 log = logging.getLogger("helpdesk.outbox")
 
 MAILDIR_NAME = "outgoing-maildir"
-JOURNAL_NAME = "outbox-handover.journal"
 
 
 def transport_for(settings: Settings) -> Transport:
@@ -36,5 +35,5 @@ def sender_for(settings: Settings, outbox: Outbox, transport: Transport | None) 
     return OutboxSender(
         outbox,
         transport or transport_for(settings),
-        journal=HandoverJournal(settings.data_dir / JOURNAL_NAME),
+        journal=HandoverJournal(settings.data_dir),
     )

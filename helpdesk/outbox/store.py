@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.db.models import OutboxMail, OutboxStatus, TicketEvent, utcnow
 from helpdesk.outbox.addresses import BadAddress, checked, needs_smtputf8
+from helpdesk.outbox.journal import process_alive
 
 # First line of a stored message whose body holds a secret (a one-time link): the sender
 # strips it before sending and blanks the body once the relay has the mail.
@@ -103,12 +104,9 @@ def _running(claimer: str) -> bool:
     """Whether the process of a claim made on this host still runs (a pid taken again by
     another process counts as running: its claim then waits for the end of its lease)."""
     try:
-        os.kill(int(claimer.rsplit("/", 1)[1]), 0)
-    except ProcessLookupError:
-        return False
-    except (ValueError, IndexError, OSError):
+        return process_alive(int(claimer.rsplit("/", 1)[1]))
+    except (ValueError, IndexError):
         return True
-    return True
 
 
 class Outbox:

@@ -194,7 +194,7 @@ async def test_crash_after_the_relays_250_is_not_sent_twice(
     clock = Clock()
     outbox = Outbox(session_factory(engine), clock=clock)
     await outbox.enqueue(answer("c@exemple.fr"))
-    journal = HandoverJournal(tmp_path / "journal")
+    journal = HandoverJournal(tmp_path)
     with running_relay() as relay:
         transport = smtp(relay.port)
         async with transport.batch() as delivery:
@@ -260,3 +260,15 @@ async def test_one_connection_carries_a_batch(engine: AsyncEngine) -> None:
     ]
     statuses = [r.status for r in await rows(engine)]
     assert statuses == ["sent", "sent", "failed", "sent", "sent"]
+
+
+def test_a_dead_process_journal_outlives_the_next_processs_batches(tmp_path: Any) -> None:
+    """The 250s a killed process noted are still there after its successor finished
+    batches of its own (each process empties only its own file)."""
+    dead = tmp_path / "outbox-handover.999999999.journal"
+    dead.write_text("7\t2.0.0 Ok: queued as ABC\n")
+    journal = HandoverJournal(tmp_path)
+    journal.record(8, "250 ok")
+    journal.clear()
+    assert journal.reply(7) == "2.0.0 Ok: queued as ABC"
+    assert journal.reply(8) is None
