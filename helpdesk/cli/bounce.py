@@ -5,9 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from diagnostics.bounce import BounceReport, parse_bounce
 from helpdesk.cli import UserError
+from helpdesk.cli._common import load_profile
+from helpdesk.explain.bounce import explain_report, render_text
+
+if TYPE_CHECKING:
+    from helpdesk.profile import ProviderProfile
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def register(sub: Any) -> None:
@@ -29,29 +37,58 @@ def _read(name: str) -> bytes:
         return handle.read()
 
 
+def _json_line(
+    name: str, report: BounceReport, profile: ProviderProfile, lang: str
+) -> dict[str, Any]:
+    texts = explain_report(report, profile, lang)
+    # contracts.md: each recipient object has the keys of the line itself
+    recipients = [
+        {
+            "file": name,
+            "recipient": rec.recipient,
+            "reason": rec.reason,
+            "status": rec.status,
+            "replycode": rec.replycode,
+            "action": rec.action,
+            "diagnostic": rec.diagnostic,
+            "remote_mta": rec.remote_mta,
+            "actor": rec.actor,
+            "retryable": rec.retryable,
+            "explanation": text.as_text(),
+        }
+        for rec, text in zip(report.recipients, texts, strict=True)
+    ]
+    first = recipients[0]
+    return {
+        "file": name,
+        "reason": first["reason"],
+        "status": first["status"],
+        "replycode": first["replycode"],
+        "recipient": first["recipient"],
+        "actor": first["actor"],
+        "retryable": first["retryable"],
+        "kind": report.kind,
+        "forwarded": report.forwarded,
+        "recipients": recipients,
+        "explanation": first["explanation"],
+    }
+
+
+def describe(name: str, data: bytes, profile: ProviderProfile, lang: str, *, as_json: bool) -> str:
+    """What the command prints for one input: its JSON line, or its readable report.
+
+    `bench/bounces.py` times this function, so that it measures what the command does.
+    """
+    report = parse_bounce(data)
+    if as_json:
+        return _ENCODER.encode(_json_line(name, report, profile, lang)) + "\n"
+    return render_text(report, profile, lang) + "\n\n"
+
+
 def run(args: argparse.Namespace) -> int:
-    # Imports are here so that `helpdesk --help` and the other commands stay fast, and so
-    # that this command loads only what it uses (no web or database packages).
-    import gc
-
-    # Nothing that the imports and the profile create is garbage, and all of it lives as
-    # long as the command: no collections until it is there, then it is frozen, out of the
-    # collector's generations, so that it is not traversed again at each collection while
-    # thousands of files are read, nor at exit (about 4 % of a run over the bounce corpus).
-    # It is not unfrozen afterwards: that would bring the exit's collection back.
-    gc.disable()
-    try:
-        from diagnostics.bounce import parse_bounce
-        from helpdesk.cli._common import load_profile
-        from helpdesk.explain.bounce import explain_report, render_text
-
-        profile = load_profile(args)
-    finally:
-        gc.freeze()
-        gc.enable()
+    profile = load_profile(args)
     out = sys.stdout
     failed: list[str] = []
-    encoder = json.JSONEncoder(ensure_ascii=False)  # one for all lines (json.dumps makes one each)
     for name in args.files:
         try:
             data = _read(name)
@@ -60,45 +97,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"helpdesk: {name}: {exc.strerror or exc}", file=sys.stderr)
             failed.append(name)
             continue
-        report = parse_bounce(data)
-        if args.json:
-            texts = explain_report(report, profile, args.lang)
-            # contracts.md: each recipient object has the keys of the line itself
-            recipients = [
-                {
-                    "file": name,
-                    "recipient": rec.recipient,
-                    "reason": rec.reason,
-                    "status": rec.status,
-                    "replycode": rec.replycode,
-                    "action": rec.action,
-                    "diagnostic": rec.diagnostic,
-                    "remote_mta": rec.remote_mta,
-                    "actor": rec.actor,
-                    "retryable": rec.retryable,
-                    "explanation": text.as_text(),
-                }
-                for rec, text in zip(report.recipients, texts, strict=True)
-            ]
-            first = recipients[0]
-            line = {
-                "file": name,
-                "reason": first["reason"],
-                "status": first["status"],
-                "replycode": first["replycode"],
-                "recipient": first["recipient"],
-                "actor": first["actor"],
-                "retryable": first["retryable"],
-                "kind": report.kind,
-                "forwarded": report.forwarded,
-                "recipients": recipients,
-                "explanation": first["explanation"],
-            }
-            out.write(encoder.encode(line) + "\n")
-        else:
-            if len(args.files) > 1:
-                out.write(f"== {name}\n")
-            out.write(render_text(report, profile, args.lang) + "\n\n")
+        if not args.json and len(args.files) > 1:
+            out.write(f"== {name}\n")
+        out.write(describe(name, data, profile, args.lang, as_json=args.json))
     out.flush()
     if failed:
         raise UserError(f"could not read {len(failed)} of {len(args.files)} inputs")
