@@ -22,6 +22,7 @@
   var TOKEN_KEY = "helpdesk-chat:conversation";
   var LANG_KEY = "helpdesk-chat:lang";
   var OPEN_KEY = "helpdesk-chat:open";
+  var PENDING_KEY = "helpdesk-chat:pending";
   var BACKOFF_MAX_MS = 30000;
   var TYPING_TIMEOUT_MS = 60000;
 
@@ -43,6 +44,7 @@
       connecting: "Connexion…",
       reconnecting: "Reconnexion…",
       offline: "Hors ligne : votre message partira dès la reconnexion.",
+      pending: "Pas encore reçu par l'assistance",
       typing: "L'assistant écrit…",
       choices: "Réponses proposées",
       you: "Vous",
@@ -67,6 +69,7 @@
       connecting: "Connecting…",
       reconnecting: "Reconnecting…",
       offline: "Offline: your message will be sent once reconnected.",
+      pending: "Not yet received by support",
       typing: "The assistant is typing…",
       choices: "Suggested replies",
       you: "You",
@@ -140,6 +143,10 @@
     typingTimer: null,
     sentToken: null,
     shown: {}, // message ids already in the log
+    // Messages sent (or to send) that the server has not acknowledged with its echo yet:
+    // {frame, label, node, socket}, kept in localStorage too, re-sent after a reconnect.
+    pending: [],
+    notice: null, // a refusal of the server to show instead of "reconnecting"
     messages: [], // conversation messages in display order (not notices)
     unread: 0,
     ticket: null,
@@ -280,6 +287,10 @@
     for (var i = 0; i < whos.length; i++) {
       whos[i].textContent = t(whos[i].dataset.role) + t("colon");
     }
+    var states = log.querySelectorAll(".hd-state");
+    for (var j = 0; j < states.length; j++) {
+      states[j].textContent = t("pending");
+    }
   }
 
   // ---- log ------------------------------------------------------------------------------
@@ -292,13 +303,23 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // Pending messages stay at the bottom of the log: what arrives goes above them.
+  function place(node) {
+    log.insertBefore(node, log.querySelector(".hd-pending"));
+  }
+
   function renderMessage(message) {
     if (!message || typeof message !== "object") {
       return;
     }
     var id = message.id === undefined || message.id === null ? null : String(message.id);
+    // The server's echo of a pending message (its client id comes back) acknowledges it.
+    var entry = message.from === "customer" ? pendingOf(message.client_id) : null;
     if (id !== null) {
       if (state.shown[id]) {
+        if (entry) {
+          dropPending(entry);
+        }
         return;
       }
       state.shown[id] = true;
@@ -332,7 +353,12 @@
       });
       item.appendChild(list);
     }
-    log.appendChild(item);
+    if (entry) {
+      log.insertBefore(item, entry.node); // where the customer saw it waiting
+      dropPending(entry);
+    } else {
+      place(item);
+    }
     state.messages.push({ from: from, choices: Array.isArray(message.choices) ? message.choices : [] });
     if (from === "bot" || from === "staff") {
       hideTyping();
@@ -348,7 +374,7 @@
     var item = el("div", "hd-msg hd-notice");
     item.appendChild(el("span", "hd-sr hd-who", t("system") + t("colon"))).dataset.role = "system";
     item.appendChild(el("p", "hd-text", text));
-    log.appendChild(item);
+    place(item);
     scrollToEnd();
   }
 
@@ -356,8 +382,127 @@
     while (log.firstChild) {
       log.removeChild(log.firstChild);
     }
+    state.pending.forEach(function (entry) {
+      log.appendChild(entry.node); // not sent yet: they go to the new conversation
+    });
     state.shown = {};
     state.messages = [];
+  }
+
+  // ---- pending messages -----------------------------------------------------------------
+
+  function newClientId() {
+    var bytes = new Uint8Array(12);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) {
+        bytes[i] = Math.floor(Math.random() * 256);
+      }
+    }
+    var id = "w";
+    for (var j = 0; j < bytes.length; j++) {
+      id += ("0" + bytes[j].toString(16)).slice(-2);
+    }
+    return id;
+  }
+
+  function pendingOf(clientId) {
+    if (typeof clientId !== "string") {
+      return null;
+    }
+    for (var i = 0; i < state.pending.length; i++) {
+      if (state.pending[i].frame.client_id === clientId) {
+        return state.pending[i];
+      }
+    }
+    return null;
+  }
+
+  function savePending() {
+    storageSet(
+      PENDING_KEY,
+      state.pending.length
+        ? JSON.stringify(state.pending.map(function (entry) {
+          return { frame: entry.frame, label: entry.label };
+        }))
+        : null
+    );
+  }
+
+  function addPending(frame, label) {
+    var node = el("div", "hd-msg hd-from-customer hd-pending");
+    // Read out once, as the server's echo; offline, the status line says it will wait.
+    node.setAttribute("aria-hidden", "true");
+    node.dataset.from = "customer";
+    node.dataset.clientId = frame.client_id;
+    var who = el("span", "hd-sr hd-who", t("you") + t("colon"));
+    who.dataset.role = "you";
+    node.appendChild(who);
+    node.appendChild(el("p", "hd-text", label));
+    node.appendChild(el("span", "hd-state", t("pending")));
+    log.appendChild(node);
+    state.pending.push({ frame: frame, label: label, node: node, socket: null });
+    savePending();
+    renderStatus();
+    scrollToEnd();
+  }
+
+  function dropPending(entry) {
+    var index = state.pending.indexOf(entry);
+    if (index >= 0) {
+      state.pending.splice(index, 1);
+    }
+    if (entry.node.parentNode) {
+      entry.node.parentNode.removeChild(entry.node);
+    }
+    savePending();
+    renderStatus();
+  }
+
+  function loadPending() {
+    var saved;
+    try {
+      saved = JSON.parse(storageGet(PENDING_KEY) || "[]");
+    } catch (e) {
+      saved = [];
+    }
+    (Array.isArray(saved) ? saved : []).forEach(function (item) {
+      var frame = item && item.frame;
+      if (
+        frame && (frame.type === "message" || frame.type === "choice") &&
+        typeof frame.client_id === "string" && typeof item.label === "string"
+      ) {
+        addPending(frame, item.label);
+      }
+    });
+  }
+
+  // Each pending message goes once on each socket: again after a reconnect, since the old
+  // socket may have died before the server stored it. The client id makes that harmless.
+  function flushPending() {
+    if (!state.ready || !state.socket || state.socket.readyState !== WebSocket.OPEN) {
+      return;
+    }
+    state.pending.forEach(function (entry) {
+      if (entry.socket !== state.socket) {
+        entry.socket = state.socket;
+        state.socket.send(JSON.stringify(entry.frame));
+      }
+    });
+  }
+
+  // The server refused a pending message: give it back, unless it only has to wait.
+  function refused(entry, code) {
+    if (code === "rate_limited") {
+      entry.socket = null;
+      setTimeout(flushPending, 3000);
+      return;
+    }
+    dropPending(entry);
+    if (entry.frame.type === "message" && !input.value) {
+      input.value = entry.frame.text;
+    }
   }
 
   // Quick replies belong to the last bot or staff message, and only while the customer
@@ -385,10 +530,14 @@
       button.type = "button";
       button.dataset.value = String(choice.value);
       button.addEventListener("click", function () {
-        if (send({ type: "choice", value: String(choice.value) })) {
-          choices.hidden = true;
-          input.focus();
+        if (!state.ready) {
+          return; // quick replies answer the message on screen: only while connected
         }
+        var frame = { type: "choice", value: String(choice.value), client_id: newClientId() };
+        addPending(frame, String(choice.label || choice.value));
+        flushPending();
+        choices.hidden = true;
+        input.focus();
       });
       choices.appendChild(button);
     });
@@ -424,11 +573,12 @@
   function renderStatus() {
     var text = "";
     if (!state.ready && (state.socket || state.retryTimer)) {
-      text = state.everConnected ? t("reconnecting") : t("connecting");
+      text = state.notice || (
+        state.pending.length ? t("offline") : state.everConnected ? t("reconnecting") : t("connecting")
+      );
     }
     status.textContent = text;
     status.hidden = !text;
-    sendButton.disabled = !state.ready;
     var buttons = choices.querySelectorAll("button");
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].disabled = !state.ready;
@@ -520,9 +670,11 @@
         state.ready = true;
         state.everConnected = true;
         state.attempt = 0;
+        state.notice = null;
         root.dataset.connected = "true";
         renderChoices();
         renderStatus();
+        flushPending();
         break;
       case "message":
         renderMessage(frame);
@@ -536,7 +688,21 @@
         break;
       case "error":
         hideTyping();
-        renderNotice(typeof frame.message === "string" && frame.message ? frame.message : String(frame.code || "error"));
+        var text = typeof frame.message === "string" && frame.message ? frame.message : String(frame.code || "error");
+        if (frame.code === "too_many_conversations" || frame.code === "too_many_connections") {
+          // Not now: say so in the status line and try again later, backing off.
+          state.notice = text;
+          renderStatus();
+          if (state.socket && frame.code === "too_many_conversations") {
+            state.socket.close();
+          }
+          break;
+        }
+        var entry = pendingOf(frame.client_id);
+        if (entry) {
+          refused(entry, frame.code);
+        }
+        renderNotice(text);
         break;
       default:
         break; // unknown frames are future extensions: ignore them
@@ -572,15 +738,12 @@
     if (!text) {
       return;
     }
-    // The server echoes what it stored (redacted where needed); that echo is what the log
-    // shows, so nothing is added here. Offline, the text stays in the box.
-    if (send({ type: "message", text: text })) {
-      input.value = "";
-      choices.hidden = true;
-    } else {
-      status.textContent = t("offline");
-      status.hidden = false;
-    }
+    // Shown as pending until the server's echo (what it stored, redacted where needed)
+    // takes its place; offline, it waits for the reconnection.
+    addPending({ type: "message", text: text, client_id: newClientId() }, text);
+    input.value = "";
+    choices.hidden = true;
+    flushPending();
   }
 
   launcher.addEventListener("click", function () {
@@ -624,9 +787,10 @@
     document.body.appendChild(host);
     applyStrings();
     renderBadge();
+    loadPending();
     if (storageGet(OPEN_KEY, window.sessionStorage)) {
       openPanel();
-    } else if (storageGet(TOKEN_KEY)) {
+    } else if (storageGet(TOKEN_KEY) || state.pending.length) {
       connect(); // resume now, so that answers arriving while closed raise the badge
     }
   }

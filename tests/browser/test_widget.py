@@ -6,13 +6,18 @@ structure, never on the bot's exact sentences.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiohttp import web
+from sqlalchemy import func, select
 
+from helpdesk.chat.ws import CHAT
+from helpdesk.db.models import Message
+from helpdesk.keys import SESSIONS
 from tests.browser.conftest import Console, Helpdesk, OpenPage
 from tests.conftest import free_port
 
@@ -131,7 +136,8 @@ async def test_quick_reply_sends_the_choice(helpdesk: Helpdesk, open_page: OpenP
     await expect(messages(page, "customer")).to_have_count(customers + 1)
     await expect(messages(page, "customer").last).to_have_text(label)
     await expect(messages(page, "bot").nth(bots)).to_be_visible()
-    assert [f for f in sent if f["type"] == "choice"] == [{"type": "choice", "value": value}]
+    choices = [f for f in sent if f["type"] == "choice"]
+    assert choices == [{"type": "choice", "value": value, "client_id": choices[0]["client_id"]}]
 
 
 async def test_language_switch_changes_the_interface_and_tells_the_server(
@@ -311,7 +317,7 @@ async def test_reconnects_after_a_server_restart(helpdesk: Helpdesk, open_page: 
     before = await ids(page)
     await helpdesk.stop()
     await expect(page.locator(".hd-status")).to_have_text("Reconnexion…")
-    await expect(page.locator(".hd-send")).to_be_disabled()
+    await expect(page.locator(".hd-send")).to_be_enabled()  # what is typed waits, pending
     await helpdesk.start()
     await expect(page.locator(".hd-status")).to_be_hidden()
     assert await ids(page) == before
@@ -346,3 +352,109 @@ async def test_typing_indicator_says_what_is_being_checked(
     await expect(page.locator(".hd-typing")).to_be_hidden()
     shown = await page.evaluate("window.__typing")
     assert any("exemple.fr" in text for text in shown), shown
+
+
+IMAP_QUESTION = "comment configurer thunderbird en imap"
+
+
+async def stored_times(helpdesk: Helpdesk, text: str | None) -> int:
+    """How many messages with `text` the running help desk has stored (None: how many
+    bot messages)."""
+    assert helpdesk.runner is not None
+    query = select(func.count()).select_from(Message)
+    if text is None:
+        query = query.where(Message.author == "bot")
+    else:
+        query = query.where(Message.body == text)
+    async with helpdesk.runner.app[SESSIONS]() as session:
+        return int(await session.scalar(query) or 0)
+
+
+async def test_a_message_sent_while_the_server_is_down_waits_as_pending(
+    helpdesk: Helpdesk, open_page: OpenPage
+) -> None:
+    """A message sent while the server is down stays in the log as pending (the box is
+    free again), and goes after the reconnection, exactly once, to be answered."""
+    page = await open_page(locale="fr-FR")
+    sent = record_frames(page)
+    await open_widget(page, helpdesk.url)
+    await say(page, "bonjour")
+    await helpdesk.stop()
+    await expect(page.locator(".hd-status")).to_have_text("Reconnexion…")
+    box = page.locator("#hd-input")
+    await box.fill(IMAP_QUESTION)
+    await box.press("Enter")
+    pending = page.locator(".hd-log .hd-pending")
+    await expect(pending.locator(".hd-text")).to_have_text(IMAP_QUESTION)
+    await expect(pending.locator(".hd-state")).to_have_text("Pas encore reçu par l'assistance")
+    await expect(box).to_have_value("")
+    await expect(page.locator(".hd-status")).to_have_text(
+        "Hors ligne : votre message partira dès la reconnexion."
+    )
+    bots = await messages(page, "bot").count()
+    await helpdesk.start()
+    await expect(pending).to_have_count(0)
+    await expect(messages(page, "customer").filter(has_text=IMAP_QUESTION)).to_have_count(1)
+    await expect(messages(page, "bot").nth(bots)).to_be_visible()
+    frames = [f for f in sent if f["type"] == "message" and f["text"] == IMAP_QUESTION]
+    assert len(frames) == 1 and frames[0]["client_id"]
+    assert await stored_times(helpdesk, IMAP_QUESTION) == 1
+    assert await page.evaluate("localStorage.getItem('helpdesk-chat:pending')") is None
+
+
+@pytest.mark.parametrize("stored", [True, False], ids=["stored", "lost"])
+async def test_a_message_the_server_never_acknowledged_is_kept_and_sent_once(
+    helpdesk: Helpdesk, open_page: OpenPage, stored: bool
+) -> None:
+    """When the server dies after reading a message, before acknowledging it, the widget
+    keeps it as pending; after the restart it is stored and answered once: either the
+    history brings its echo back (it had been stored) or the widget sends it again, with
+    the same client id."""
+    page = await open_page(locale="fr-FR")
+    sent = record_frames(page)
+    await open_widget(page, helpdesk.url)
+    await say(page, "bonjour")
+    assert helpdesk.runner is not None
+    service = helpdesk.runner.app[CHAT]
+    turn = service.turn
+    reached = asyncio.Event()
+
+    async def die_before_acknowledging(*args: Any) -> None:
+        session, customer_turn, _send, client_id = args
+
+        async def lost(frame: dict[str, Any]) -> None:
+            return None  # the acknowledgement never leaves the dying process
+
+        if stored:
+            await turn(session, customer_turn, lost, client_id)
+        reached.set()
+        await asyncio.Event().wait()  # until the shutdown cancels it
+
+    service.turn = die_before_acknowledging  # type: ignore[method-assign]
+    box = page.locator("#hd-input")
+    await box.fill(IMAP_QUESTION)
+    await box.press("Enter")
+    await reached.wait()
+    answers = await stored_times(helpdesk, None)
+    pending = page.locator(".hd-log .hd-pending")
+    await expect(pending.locator(".hd-text")).to_have_text(IMAP_QUESTION)
+    await helpdesk.stop()
+    await expect(page.locator(".hd-status")).to_have_text(
+        "Hors ligne : votre message partira dès la reconnexion."
+    )
+    await helpdesk.start()
+    await expect(pending).to_have_count(0)
+    await expect(messages(page, "customer").filter(has_text=IMAP_QUESTION)).to_have_count(1)
+    if stored:  # the answer given before the crash comes back with the history
+        await expect(messages(page, "bot")).to_have_count(answers)
+    else:
+        await expect(messages(page, "bot").nth(answers)).to_be_visible()
+    await expect(page.locator(".hd-status")).to_be_hidden()
+    frames = [f for f in sent if f["type"] == "message" and f["text"] == IMAP_QUESTION]
+    assert len(frames) == (1 if stored else 2), frames
+    assert len({f["client_id"] for f in frames}) == 1
+    assert await stored_times(helpdesk, IMAP_QUESTION) == 1
+    if stored:
+        assert await stored_times(helpdesk, None) == answers  # not answered again
+    # Each stored answer shown once.
+    await expect(messages(page, "bot")).to_have_count(await stored_times(helpdesk, None))
