@@ -21,10 +21,14 @@ class ChatLimits:
     max_frame_bytes: int = 1024 * 1024
     message_burst: int = 8  # messages one connection may send at once ...
     messages_per_second: float = 1.0  # ... then one a second
-    # A customer with a few tabs, reloads and reconnections stays far below these.
-    hello_burst: int = 20  # conversations one address may open or resume at once ...
+    # A customer with a few tabs, reloads and reconnections stays far below these; an
+    # office behind one address, whose staff resume their conversations on every page of
+    # the provider's site, gets more room for resuming than for starting.
+    hello_burst: int = 20  # new conversations one address may start at once ...
     hellos_per_minute: float = 20.0  # ... then this many a minute
-    connections_per_address: int = 20  # open websockets at the same time
+    resume_burst: int = 60  # hellos resuming a conversation (a token we issued) at once ...
+    resumes_per_minute: float = 60.0  # ... then this many a minute
+    connections_per_address: int = 50  # open websockets at the same time
     # Idle addresses are forgotten past this many, so that the table stays small.
     tracked_addresses: int = 10_000
 
@@ -70,11 +74,15 @@ def address_key(remote: str | None) -> str:
 
 
 class _Address:
-    __slots__ = ("connections", "hellos")
+    __slots__ = ("connections", "hellos", "resumes")
 
-    def __init__(self, hellos: TokenBucket) -> None:
+    def __init__(self, hellos: TokenBucket, resumes: TokenBucket) -> None:
         self.connections = 0
         self.hellos = hellos
+        self.resumes = resumes
+
+    def idle(self) -> bool:
+        return not self.connections and self.hellos.full() and self.resumes.full()
 
 
 class AddressGate:
@@ -93,15 +101,17 @@ class AddressGate:
         if entry is None:
             if len(self._addresses) >= self._prune_above:
                 self._prune()
-            limits = self.limits
-            bucket = TokenBucket(limits.hello_burst, limits.hellos_per_minute / 60, self._clock)
-            entry = self._addresses[key] = _Address(bucket)
+            limits, clock = self.limits, self._clock
+            entry = self._addresses[key] = _Address(
+                TokenBucket(limits.hello_burst, limits.hellos_per_minute / 60, clock),
+                TokenBucket(limits.resume_burst, limits.resumes_per_minute / 60, clock),
+            )
         return entry
 
     def _prune(self) -> None:
-        # Forget addresses with no socket and a full bucket: they are as if never seen.
+        # Forget addresses with no socket and full buckets: they are as if never seen.
         # Pruning again only once the table has doubled keeps each call O(1) on average.
-        for key in [k for k, e in self._addresses.items() if not e.connections and e.hellos.full()]:
+        for key in [k for k, e in self._addresses.items() if e.idle()]:
             del self._addresses[key]
         self._prune_above = max(self.limits.tracked_addresses, 2 * len(self._addresses))
 
@@ -118,9 +128,11 @@ class AddressGate:
         if entry is not None and entry.connections > 0:
             entry.connections -= 1
 
-    def hello(self, key: str) -> bool:
-        """Whether `key` may open (or resume) one more conversation now."""
-        return self._entry(key).hellos.take()
+    def hello(self, key: str, *, resume: bool = False) -> bool:
+        """Whether `key` may start one more conversation now (or resume one: only a new
+        conversation can become a ticket, so resuming is limited more loosely)."""
+        entry = self._entry(key)
+        return (entry.resumes if resume else entry.hellos).take()
 
     def tracked(self) -> int:
         """How many addresses are remembered right now."""

@@ -155,6 +155,10 @@ class ChatService:
         session = self._unstored(self._tokens.issue(), lang)
         return session, [], [message_frame(m) for m in session.opening]
 
+    def issued(self, token: str | None) -> bool:
+        """Whether `token` is one this help desk handed out (stored or not), without a query."""
+        return token is not None and self._tokens.issued(token)
+
     def _unstored(self, token: str, lang: str | None) -> ChatSession:
         session = ChatSession(token, self._tokens.reference(token))
         outcome = self._engine.opening(lang or "fr")

@@ -93,13 +93,13 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
                     continue
                 hint = frame.get("lang")
                 lang = hint if hint in ("fr", "en") else lang
-                if not gate.hello(address):
+                token = frame.get("conversation")
+                token = token if isinstance(token, str) else None
+                if not gate.hello(address, resume=service.issued(token)):
                     await send(_error("too_many_conversations", lang))
                     continue
-                token = frame.get("conversation")
                 session, history, after = await service.open(
-                    token if isinstance(token, str) else None,
-                    hint if isinstance(hint, str) else None,
+                    token, hint if isinstance(hint, str) else None
                 )
                 lang = session.state.get("lang") or lang
                 await send(

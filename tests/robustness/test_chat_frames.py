@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from diagnostics.zone import ZoneResolver
 from helpdesk.app import create_app
-from helpdesk.chat.ws import CHAT
+from helpdesk.chat.ws import CHAT, CHAT_GATE
 from helpdesk.config import Settings
 from helpdesk.db import create_engine
 from helpdesk.db.migrate import upgrade
@@ -67,7 +67,7 @@ async def test_hello_flood_from_one_address_opens_no_ticket(
 ) -> None:
     """Hellos from one address past the limit get too_many_conversations, and conversations
     nobody wrote in are no tickets at all."""
-    answers = []
+    answers, tokens = [], []
     for _ in range(40):
         c = await connect(client)
         await c.ws.send_json({"type": "hello", "conversation": None, "lang": "en"})
@@ -75,17 +75,34 @@ async def test_hello_flood_from_one_address_opens_no_ticket(
         answers.append(frame["type"] if frame["type"] == "welcome" else frame["code"])
         if frame["type"] == "error":
             assert frame["message"].startswith("Too many conversations")
+        else:
+            tokens.append(frame["conversation"])
         await c.ws.close()
     # 20 at once, then one every 3 s: a slow machine may see one or two more welcomes.
     assert 20 <= answers.count("welcome") <= 23, answers
     assert set(answers[23:]) == {"too_many_conversations"}, answers
     assert await count(chat_app, TICKETS) == 0
+    # Resuming is counted apart (more loosely): the flood locks no customer out of theirs.
+    resumed = []
+    for _ in range(80):
+        c = await connect(client)
+        await c.ws.send_json({"type": "hello", "conversation": tokens[0], "lang": "en"})
+        frame = await c.recv()
+        resumed.append(frame["type"] if frame["type"] == "welcome" else frame["code"])
+        await c.ws.close()
+    assert 60 <= resumed.count("welcome") <= 63, resumed
+    assert set(resumed[63:]) == {"too_many_conversations"}, resumed
+    assert await count(chat_app, TICKETS) == 0
 
 
-async def test_open_connections_are_limited_per_address(client: Client) -> None:
-    """The 21st simultaneous socket from one address gets too_many_connections and is
-    closed; once one closes, a new one is welcome."""
-    sockets = [await connect(client) for _ in range(20)]
+async def test_open_connections_are_limited_per_address(
+    client: Client, chat_app: web.Application
+) -> None:
+    """One socket more than the limit (50) from one address gets too_many_connections and
+    is closed; once one closes, a new one is welcome."""
+    limit = chat_app[CHAT_GATE].limits.connections_per_address
+    assert limit == 50
+    sockets = [await connect(client) for _ in range(limit)]
     extra = await connect(client)
     frame = await extra.recv()
     assert frame["type"] == "error" and frame["code"] == "too_many_connections"

@@ -23,6 +23,13 @@ def test_hellos_refill_over_time() -> None:
     assert gate.hello("a") and not gate.hello("a")
 
 
+def test_resuming_is_counted_apart() -> None:
+    """Resumes have their own, looser bucket: starting conversations does not use it up."""
+    gate = AddressGate(ChatLimits(hello_burst=1, resume_burst=3))
+    assert gate.hello("a") and not gate.hello("a")
+    assert [gate.hello("a", resume=True) for _ in range(4)] == [True, True, True, False]
+
+
 def test_connections_are_counted_until_they_close() -> None:
     """Open sockets per address are capped; a closed one frees its place."""
     gate = AddressGate(ChatLimits(connections_per_address=2))
@@ -35,14 +42,15 @@ def test_connections_are_counted_until_they_close() -> None:
 def test_idle_addresses_are_forgotten() -> None:
     """Addresses with no socket and a full bucket are dropped once the table is full."""
     clock = Clock()
-    gate = AddressGate(ChatLimits(tracked_addresses=10, hellos_per_minute=60), clock)
+    limits = ChatLimits(tracked_addresses=10, hellos_per_minute=60, connections_per_address=2)
+    gate = AddressGate(limits, clock)
     assert gate.connect("busy")
     for n in range(9):  # the table is full: 10 addresses
         gate.hello(f"10.0.0.{n}")
     clock.now = 60.0  # every bucket full again
     gate.hello("10.0.1.1")
     assert gate.tracked() == 2  # the busy one and the newcomer
-    assert not [gate.connect("busy") for _ in range(20)][-1]  # still counted
+    assert [gate.connect("busy"), gate.connect("busy")] == [True, False]  # still counted
 
 
 def test_address_keys() -> None:
