@@ -14,9 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from helpdesk import tomlcache
-
-DEFAULT_CONFIG = Path(__file__).with_name("defaults") / "helpdesk.toml"
-
+from helpdesk.resources import DEFAULT_CONFIG
 
 # contracts.md: the environment variables, each overriding one key of [helpdesk]
 ENV_VARIABLES: dict[str, str] = {

@@ -1,5 +1,5 @@
-"""Where the knowledge base lives: the repository's kb/ folder beside the package."""
+"""Where the knowledge base lives: the shipped kb/, found by helpdesk.resources."""
 
-from pathlib import Path
+from helpdesk.resources import KB_DIR
 
-KB_DIR = Path(__file__).resolve().parent.parent / "kb"
+__all__ = ["KB_DIR"]

@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-import helpdesk
+from helpdesk import resources
 from helpdesk.errors import UserError
 
 
 def default_kb_dir() -> Path:
-    """The repository's kb/ folder (articles and intents training data)."""
-    return Path(helpdesk.__file__).resolve().parent.parent / "kb"
+    """The shipped knowledge base (articles and intents training data)."""
+    return resources.KB_DIR
 
 
 def register(sub: Any) -> None:

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from diagnostics.bounce import BounceReport, FailedRecipient
 from helpdesk import tomlcache
+from helpdesk.resources import TEMPLATES_DIR as SHIPPED_TEMPLATES
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
     from helpdesk.config import ProviderProfile
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "bounce"
+TEMPLATES_DIR = SHIPPED_TEMPLATES / "bounce"
 LANGS = ("fr", "en")
 
 

@@ -11,9 +11,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from helpdesk.keys import SETTINGS, TEMPLATES
+from helpdesk.resources import STATIC_DIR
 from helpdesk.templating import pick_lang
-
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 @dataclass(frozen=True)

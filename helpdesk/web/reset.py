@@ -12,7 +12,6 @@ import hmac
 import logging
 import re
 import secrets
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -22,10 +21,10 @@ from helpdesk.mailbox.keys import RESETS
 from helpdesk.mailbox.policy import MISMATCH
 from helpdesk.mailbox.reset import RATE_LIMITED, RequestResult, parse_context
 from helpdesk.mailbox.service import LinkState
+from helpdesk.resources import STATIC_DIR
 from helpdesk.templating import LANGS, pick_lang
 from helpdesk.tickets import TicketStore
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 CSRF_COOKIE = "reset_csrf"
 CSRF_FIELD = "csrf"
 CSRF_PROBLEM = "csrf"
