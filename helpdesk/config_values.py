@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from helpdesk import tomlcache
-from helpdesk.resources import DEFAULT_CONFIG
+from helpdesk.resources import DEFAULT_CONFIG as DEFAULT_CONFIG  # re-exported
 
 # contracts.md: the environment variables, each overriding one key of [helpdesk]
 ENV_VARIABLES: dict[str, str] = {

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from helpdesk.resources import TEMPLATES_DIR
+from helpdesk.resources import TEMPLATES_DIR as TEMPLATES_DIR  # re-exported
 
 LANGS = ("fr", "en")
 

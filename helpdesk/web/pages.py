@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from helpdesk.keys import SETTINGS, TEMPLATES
-from helpdesk.resources import STATIC_DIR
+from helpdesk.resources import STATIC_DIR as STATIC_DIR  # re-exported
 from helpdesk.templating import pick_lang
 
 
