@@ -22,7 +22,6 @@
   var TOKEN_KEY = "helpdesk-chat:conversation";
   var LANG_KEY = "helpdesk-chat:lang";
   var OPEN_KEY = "helpdesk-chat:open";
-  var PENDING_KEY = "helpdesk-chat:pending";
   var BACKOFF_MAX_MS = 30000;
   var TYPING_TIMEOUT_MS = 60000;
 
@@ -144,7 +143,8 @@
     sentToken: null,
     shown: {}, // message ids already in the log
     // Messages sent (or to send) that the server has not acknowledged with its echo yet:
-    // {frame, label, node, socket}, kept in localStorage too, re-sent after a reconnect.
+    // {frame, label, node, socket}, re-sent after a reconnect. Kept in memory only: the
+    // server redacts passwords before storing, and the browser must not keep them either.
     pending: [],
     notice: null, // a refusal of the server to show instead of "reconnecting"
     messages: [], // conversation messages in display order (not notices)
@@ -419,17 +419,6 @@
     return null;
   }
 
-  function savePending() {
-    storageSet(
-      PENDING_KEY,
-      state.pending.length
-        ? JSON.stringify(state.pending.map(function (entry) {
-          return { frame: entry.frame, label: entry.label };
-        }))
-        : null
-    );
-  }
-
   function addPending(frame, label) {
     var node = el("div", "hd-msg hd-from-customer hd-pending");
     // Read out once, as the server's echo; offline, the status line says it will wait.
@@ -443,7 +432,6 @@
     node.appendChild(el("span", "hd-state", t("pending")));
     log.appendChild(node);
     state.pending.push({ frame: frame, label: label, node: node, socket: null });
-    savePending();
     renderStatus();
     scrollToEnd();
   }
@@ -456,26 +444,7 @@
     if (entry.node.parentNode) {
       entry.node.parentNode.removeChild(entry.node);
     }
-    savePending();
     renderStatus();
-  }
-
-  function loadPending() {
-    var saved;
-    try {
-      saved = JSON.parse(storageGet(PENDING_KEY) || "[]");
-    } catch (e) {
-      saved = [];
-    }
-    (Array.isArray(saved) ? saved : []).forEach(function (item) {
-      var frame = item && item.frame;
-      if (
-        frame && (frame.type === "message" || frame.type === "choice") &&
-        typeof frame.client_id === "string" && typeof item.label === "string"
-      ) {
-        addPending(frame, item.label);
-      }
-    });
   }
 
   // Each pending message goes once on each socket: again after a reconnect, since the old
@@ -787,10 +756,9 @@
     document.body.appendChild(host);
     applyStrings();
     renderBadge();
-    loadPending();
     if (storageGet(OPEN_KEY, window.sessionStorage)) {
       openPanel();
-    } else if (storageGet(TOKEN_KEY) || state.pending.length) {
+    } else if (storageGet(TOKEN_KEY)) {
       connect(); // resume now, so that answers arriving while closed raise the badge
     }
   }
