@@ -6,12 +6,11 @@ Everything here returns plain strings and tuples; nothing raises on malformed in
 from __future__ import annotations
 
 import codecs
+import email
+import email.header
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from email.message import Message
+from email.message import Message
 
 from ._text import original_start
 
@@ -40,7 +39,7 @@ class Envelope:
         dsn: the text of each message/delivery-status part.
         feedback: True when the message carries a message/feedback-report part.
         original_fields: raw header fields of the returned original message, if attached.
-        attached: raw bytes of each attached message/rfc822 part (for forwarded bounces).
+        attached: each attached message/rfc822 part (for forwarded bounces).
     """
 
     __slots__ = (
@@ -62,7 +61,7 @@ class Envelope:
         dsn: tuple[str, ...],
         feedback: bool,
         original_fields: Sequence[tuple[str, str]],
-        attached: tuple[Message | bytes, ...],
+        attached: tuple[Message, ...],
     ) -> None:
         self.fields = fields
         self.texts = texts
@@ -170,8 +169,6 @@ def decode_header(value: object) -> str:
     """
     raw = str(value) if not isinstance(value, str) else value
     if "=?" in raw:
-        import email.header  # only for encoded words: most fields have none
-
         try:
             parts = email.header.decode_header(raw)
         except Exception:  # a broken encoded word leaves the raw value
@@ -251,8 +248,6 @@ def _headers(msg: Message) -> tuple[tuple[str, str], ...]:
 
 
 def _dsn_text(part: Message) -> str:
-    from email.message import Message
-
     payload = part.get_payload()
     if isinstance(payload, list):
         blocks = []
@@ -265,8 +260,6 @@ def _dsn_text(part: Message) -> str:
 
 def parse_message(data: bytes) -> Message | None:
     """Parse raw bytes into a Message, or None when the email package gives up."""
-    import email  # the full parser, for what the fast reading leaves (see _fastmime)
-
     try:
         return email.message_from_bytes(data)
     except Exception:
@@ -282,8 +275,6 @@ def envelope(msg: Message) -> Envelope:
     Returns:
         An Envelope; parts that cannot be decoded are skipped.
     """
-    from email.message import Message
-
     texts: list[str] = []
     dsn: list[str] = []
     attached: list[Message] = []

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from . import _dsn, _json, _mime, _reasons, _rhost, _text
-from ._fastmime import fast_envelope
 from ._model import BounceReport, FailedRecipient
-
-if TYPE_CHECKING:
-    from email.message import Message
 
 _BOUNCE_FROM = re.compile(
     r"mailer-daemon|postmaster|mail delivery|mail ?administrator|mailerdaemon|"
@@ -464,7 +459,7 @@ def from_envelope(env: _mime.Envelope, *, forwarded: bool = False, depth: int = 
     if not is_bounce(env):
         if depth < 3:
             for inner in env.attached:
-                inner_env = _read_inner(inner)
+                inner_env = _mime.envelope(inner)
                 if is_bounce(inner_env) or inner_env.feedback:
                     return from_envelope(inner_env, forwarded=True, depth=depth + 1)
         auto = env.header("auto-submitted").lower()
@@ -506,7 +501,7 @@ def from_envelope(env: _mime.Envelope, *, forwarded: bool = False, depth: int = 
         # a gateway may wrap the real report in a bounce of its own that says nothing
         # (no reply, no status code): the attached report is the better witness
         for inner in env.attached:
-            inner_env = _read_inner(inner)
+            inner_env = _mime.envelope(inner)
             if is_bounce(inner_env):
                 found = from_envelope(inner_env, forwarded=forwarded, depth=depth + 1)
                 if found.reason != "undefined" and (found.replycode or inner_env.dsn):
@@ -552,19 +547,10 @@ def from_text(text: str, exclude: set[str] | None = None) -> BounceReport:
 
 
 def _read(raw: bytes) -> _mime.Envelope | None:
-    env = fast_envelope(raw)
-    if env is not None:
-        return env
     msg = _mime.parse_message(raw)
     if msg is None:
         return None
     return _mime.envelope(_mime.recover_multipart(raw, msg))
-
-
-def _read_inner(inner: Message | bytes) -> _mime.Envelope:
-    if not isinstance(inner, bytes):  # a Message, from the email package's reading
-        return _mime.envelope(inner)
-    return _read(inner) or _mime.Envelope((), (), (), False, (), ())
 
 
 def parse_bounce(data: bytes | str) -> BounceReport:
