@@ -9,8 +9,9 @@ table matches wins.
 # ruff: noqa: E501 - each pattern stays whole on one line, so that it can be read and grepped
 from __future__ import annotations
 
-from . import _phrase_index as _saved
-from ._match import PhraseIndex, Saved
+from functools import lru_cache
+
+from ._match import PhraseIndex
 
 PHRASES: dict[str, tuple[str, ...]] = {
     # Wording of particular MTAs that names the recipient unknown whatever the SMTP stage
@@ -722,19 +723,19 @@ EXPLICIT_USERUNKNOWN_PHRASES: tuple[str, ...] = (
 NAMES: tuple[str, ...] = tuple(_NAME.get(name, name.partition("_")[0]) for name in TEXT_ORDER)
 
 
-def _saved_index() -> Saved | None:
-    try:
-        return (
-            _saved.FINGERPRINT,
-            _saved.SCAN,
-            _saved.FREE,
-            _saved.PREFIXES,
-            _saved.ANCHORS,
-            _saved.STRINGS,
-        )
-    except AttributeError:  # saved by an older layout of the index: worked out afresh
-        return None
+@lru_cache(maxsize=1)
+def _index() -> PhraseIndex:
+    """The tables of `TEXT_ORDER`, compiled when first needed."""
+    return PhraseIndex([PHRASES[name] for name in TEXT_ORDER])
 
 
-# The tables, searched in order; the saved index spares working out anchors at start-up.
-INDEX = PhraseIndex([PHRASES[name] for name in TEXT_ORDER], _saved_index())
+def first_match(text: str) -> int:
+    """Find the first table of `TEXT_ORDER` with a phrase that occurs in `text`.
+
+    Args:
+        text: diagnostic text, lower case, whitespace collapsed.
+
+    Returns:
+        The table's index in `TEXT_ORDER`, or -1 when no phrase occurs.
+    """
+    return _index().first(text)

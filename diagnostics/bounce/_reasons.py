@@ -11,7 +11,7 @@ from ._model import (
     ACTOR_RECIPIENT_PROVIDER,
     ACTOR_SENDER,
 )
-from ._phrases import EXPLICIT_USERUNKNOWN_PHRASES, INDEX, NAMES, TEXT_ORDER, WEAK
+from ._phrases import EXPLICIT_USERUNKNOWN_PHRASES, NAMES, TEXT_ORDER, WEAK, first_match
 
 # Every reason name this package may return (Sisimai's vocabulary, lower case).
 REASONS: frozenset[str] = frozenset(
@@ -147,7 +147,7 @@ def text_reason(text: str) -> str:
     Returns:
         The first matching reason, or "".
     """
-    index = INDEX.first(text)
+    index = first_match(text)
     return NAMES[index] if index >= 0 else ""
 
 
@@ -160,7 +160,7 @@ def strong_text_reason(text: str) -> tuple[str, bool]:
     Returns:
         (reason or "", True when the phrase is specific enough to beat a status code).
     """
-    index = INDEX.first(text)
+    index = first_match(text)
     if index < 0:
         return "", False
     return NAMES[index], TEXT_ORDER[index] not in WEAK
