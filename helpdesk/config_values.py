@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from helpdesk import tomlcache
 from helpdesk.resources import DEFAULT_CONFIG as DEFAULT_CONFIG  # re-exported
 
 # contracts.md: the environment variables, each overriding one key of [helpdesk]
@@ -207,7 +207,8 @@ def unknown(kind: str, name: str, known: list[str]) -> ConfigError:
 
 def read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomlcache.load(path)
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config file {str(path)!r} does not exist") from None
     except IsADirectoryError:
