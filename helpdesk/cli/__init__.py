@@ -2,8 +2,8 @@
 
 Each subcommand lives in its own module of this package, which exposes
 `register(subparsers)`; the module sets `func` on its parser to a callable
-`run(args) -> int`. Heavy imports stay inside `run` so that a command such as
-`helpdesk bounce` starts fast.
+`run(args) -> int`. Only the module of the command given is imported, so that a command
+loads what it uses (`helpdesk bounce` neither the web server nor the database).
 
 Exit status (contracts.md): 0 success, 1 a user error with one line on stderr,
 2 a usage error (argparse's own).
@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from helpdesk.errors import UserError
 
@@ -35,47 +33,6 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
-def _columns() -> int:
-    """The terminal's width, as `shutil.get_terminal_size` finds it."""
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-    except (AttributeError, ValueError, OSError):
-        return 80
-
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help formatter, given the terminal's width.
-
-    argparse builds a formatter for each `add_argument` (to check its metavar), and the
-    formatter asks `shutil` for the width: importing shutil (with bz2 and lzma) cost more
-    than all the rest of the argument parsing of `helpdesk bounce`, which is measured
-    with its start-up.
-    """
-
-    def __init__(
-        self,
-        prog: str,
-        indent_increment: int = 2,
-        max_help_position: int = 24,
-        width: int | None = None,
-    ) -> None:
-        super().__init__(
-            prog, indent_increment, max_help_position, _columns() if width is None else width
-        )
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser using `_Formatter`; its subcommands' parsers are of this class too."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-
-
 def _command_of(argv: Sequence[str]) -> str | None:
     """The subcommand named in `argv`, found without importing any command module."""
     skip = False
@@ -90,12 +47,9 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser with every subcommand, or with `only` that one.
-
-    Registering a subcommand imports its module; a short command such as `helpdesk bounce`
-    (whose speed is measured with start-up included) skips the others' imports.
-    """
-    parser = _Parser(prog="helpdesk", description="Mail help desk bot.")
+    """The parser with every subcommand, or with `only` that one (registering a
+    subcommand imports its module)."""
+    parser = argparse.ArgumentParser(prog="helpdesk", description="Mail help desk bot.")
     parser.add_argument(
         "--config",
         metavar="FILE",

@@ -211,7 +211,7 @@ def test_serve_refuses_an_unmigrated_database(
 
 
 def test_a_command_imports_only_its_own_module() -> None:
-    """`helpdesk bounce` does not pay for importing asyncio, the web app or the database."""
+    """`helpdesk bounce` loads only its own command: not asyncio, the web app or the database."""
     code = (
         "import sys; from helpdesk.cli import main; "
         "main(['bounce', '--json', '-']); "
