@@ -5,13 +5,13 @@ Everything here returns plain strings and tuples; nothing raises on malformed in
 
 from __future__ import annotations
 
-import codecs
 import email
 import email.header
 import re
 from collections.abc import Sequence
 from email.message import Message
 
+from ..mailtext import decode_bytes, html_to_text
 from ._text import original_start
 
 # Beyond this many characters a text part holds no more bounce information worth scanning:
@@ -22,9 +22,6 @@ MAX_DEPTH = 8
 MAX_PARTS = 200
 
 _HEADER_LINE = re.compile(rb"^(?:From |>?From |[!-9;-~]+:)")
-_TAG = re.compile(r"<(?:style|script)\b.*?</(?:style|script)\s*>|<[^>]*>", re.S | re.I)
-_BR = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|p|div|tr|li)\b[^>]*>", re.I)
-_ENTITIES = {"&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}
 
 
 class Envelope:
@@ -176,41 +173,11 @@ def decode_header(value: object) -> str:
         pieces = []
         for chunk, charset in parts:
             if isinstance(chunk, bytes):
-                pieces.append(_bytes_to_text(chunk, charset))
+                pieces.append(decode_bytes(chunk, charset))
             else:
                 pieces.append(str(chunk))
         raw = "".join(pieces)
     return " ".join(clean(raw).split())
-
-
-def _charset_ok(charset: str | None) -> str:
-    if not charset:
-        return "utf-8"
-    try:
-        return codecs.lookup(charset).name
-    except (LookupError, ValueError):
-        return "utf-8"
-
-
-def _bytes_to_text(payload: bytes, charset: str | None) -> str:
-    name = _charset_ok(charset)
-    try:
-        return payload.decode(name)
-    except (UnicodeDecodeError, LookupError):
-        pass
-    try:
-        return payload.decode("utf-8")
-    except UnicodeDecodeError:
-        return payload.decode("latin-1")
-
-
-def html_to_text(html: str) -> str:
-    """Reduce HTML to text: line breaks for block elements, tags dropped, basic entities."""
-    text = _BR.sub("\n", html)
-    text = _TAG.sub("", text)
-    for entity, char in _ENTITIES.items():
-        text = text.replace(entity, char)
-    return text
 
 
 def part_text(part: Message) -> str:
@@ -226,7 +193,7 @@ def part_text(part: Message) -> str:
         charset = part.get_content_charset()
     except Exception:
         charset = None
-    return clean(_bytes_to_text(payload[: TEXT_LIMIT * 2], charset))
+    return clean(decode_bytes(payload[: TEXT_LIMIT * 2], charset))
 
 
 def _content_type(part: Message) -> str:

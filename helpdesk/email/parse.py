@@ -23,8 +23,8 @@ from email.policy import compat32
 from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
 
-from helpdesk.email._text import clean_text, decode_bytes, one_line
-from helpdesk.email.html import html_to_text
+from diagnostics.mailtext import decode_bytes, html_to_text
+from helpdesk.email._text import clean_text, one_line
 from helpdesk.email.quotes import cut_reply
 
 # Past these, the rest is left out: a person's question fits well within them.
