@@ -156,17 +156,18 @@ class PhraseIndex:
     """Tables of phrases searched in order, each phrase only in texts that hold a key of it."""
 
     def __init__(self, tables: Sequence[Sequence[str]]) -> None:
-        """Compile the phrases and the scan for their keys.
+        """Find the keys of the phrases and build the scan for them.
 
         Args:
             tables: for each table, in order, its phrases (regular expressions).
         """
+        self._sources = [list(phrases) for phrases in tables]
+        # each phrase is compiled when a text first holds one of its keys
         self._patterns: dict[tuple[int, int], re.Pattern[str]] = {}
         by_key: dict[str, set[tuple[int, int]]] = {}
         always: set[tuple[int, int]] = set()
         for table, phrases in enumerate(tables):
             for number, phrase in enumerate(phrases):
-                self._patterns[table, number] = re.compile(phrase)
                 keys = literal_keys(phrase)
                 if not keys:
                     always.add((table, number))
@@ -177,7 +178,9 @@ class PhraseIndex:
         # keys that overlap are all found); the keys that begin it are there too.
         self._scan = re.compile(f"(?=({_any_of(by_key)}))")
         self._phrases_of = {
-            key: frozenset().union(*(ids for other, ids in by_key.items() if key.startswith(other)))
+            key: frozenset().union(
+                *(by_key.get(key[:end], ()) for end in range(_MIN_KEY, len(key) + 1))
+            )
             for key in by_key
         }
 
@@ -186,6 +189,9 @@ class PhraseIndex:
         found = set(self._scan.findall(text))
         candidates = self._always.union(*(self._phrases_of[key] for key in found))
         for table, number in sorted(candidates):
-            if self._patterns[table, number].search(text):
+            pattern = self._patterns.get((table, number))
+            if pattern is None:
+                pattern = self._patterns[table, number] = re.compile(self._sources[table][number])
+            if pattern.search(text):
                 return table
         return -1
