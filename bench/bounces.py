@@ -5,10 +5,10 @@ files are read into memory, classified once untimed (warm-up: modules loaded, ex
 compiled), then timed over several passes; the time per bounce is the median pass divided
 by the number of files. For helpdesk a pass is, per file, `parse_bounce` and the JSON line
 `helpdesk bounce --json` prints (explanations included: `helpdesk.cli.bounce.describe`);
-for Sisimai (Debian's libsisimai-perl) it is `Sisimai->make` on the same bytes, timed the
-same way by bench/sisimai.pl in one Perl process, after its own warm-up pass. Rounds of
-both alternate, so that machine noise hits both alike. The target: helpdesk at least
-2x faster than Sisimai per bounce.
+for Sisimai (Debian's libsisimai-perl) it is `Sisimai->make` on the same bytes and the JSON
+line of its first recipient, timed the same way by bench/sisimai.pl in one Perl process,
+after its own warm-up pass. Rounds of both alternate, so that machine noise hits both
+alike. The target: helpdesk at least 2x faster than Sisimai per bounce.
 
 For information only, the whole commands are also timed over the corpus (start-up of each
 interpreter included, median of --runs runs). Accuracy (reason, reply code, and RFC 3463

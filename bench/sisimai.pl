@@ -4,9 +4,10 @@
 # the same shape as `helpdesk bounce --json`, so that bench/bounces.py can time and score both.
 #
 # With --passes N, the files are read into memory once, classified once untimed (Sisimai
-# loads the modules of each MTA format when it first meets one), then N more times; a
-# last line {"passes": [seconds of each timed pass]} follows the file lines (those of the
-# last pass). That is the in-process figure, after warm-up, that bench/bounces.py compares.
+# loads the modules of each MTA format when it first meets one), then N more times, each
+# pass making the JSON lines as helpdesk's makes its own; a last line {"passes": [seconds
+# of each timed pass]} follows the lines of the last pass. That is the in-process figure,
+# after warm-up, that bench/bounces.py compares.
 use strict;
 use warnings;
 use Getopt::Long qw(GetOptions);
@@ -32,11 +33,11 @@ sub classify {
         $out{'replycode'} = $first->replycode // '';
         $out{'recipient'} = $first->recipient ? $first->recipient->address : '';
     }
-    return \%out;
+    return $json->encode(\%out) . "\n";
 }
 
 if (!$passes) {
-    print $json->encode(classify($_, $_)), "\n" for @ARGV;
+    print classify($_, $_) for @ARGV;
     exit 0;
 }
 
@@ -54,5 +55,5 @@ for (1 .. $passes) {
     @results = map { classify($_->[0], \$_->[1]) } @messages;
     push @seconds, clock_gettime(CLOCK_MONOTONIC) - $start;
 }
-print $json->encode($_), "\n" for @results;
+print @results;
 print $json->encode({'passes' => \@seconds}), "\n";
