@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from helpdesk.db.models import (
     Author,
     Conversation,
+    Holder,
     Message,
     Ticket,
     TicketEvent,
@@ -20,6 +21,26 @@ from helpdesk.db.models import (
     utcnow,
 )
 from helpdesk.tickets import TicketStore
+
+# The customer's dialogue with the bot: staff handing a conversation back start it afresh.
+BOT_DIALOGUE = ("handoff", "flow", "step", "slots", "misses", "offered", "offered_labels")
+
+
+async def set_holder(session: AsyncSession, ticket_id: int, holder: Holder) -> None:
+    """Give the ticket's conversations to the bot or to staff, in the caller's transaction.
+
+    Every conversation's version moves on, so a bot turn computed before this commits
+    nothing (see ConversationStore.record_turn); given back, the bot starts afresh.
+    """
+    await session.execute(update(Ticket).where(Ticket.id == ticket_id).values(holder=holder))
+    conversations = await session.scalars(
+        select(Conversation).where(Conversation.ticket_id == ticket_id)
+    )
+    for conv in conversations:
+        if holder == Holder.BOT:
+            conv.state = {k: v for k, v in conv.state.items() if k not in BOT_DIALOGUE}
+        conv.version = conv.version + 1
+        conv.updated_at = utcnow()
 
 
 def token_hash(token: str) -> str:
@@ -29,12 +50,17 @@ def token_hash(token: str) -> str:
 
 @dataclass(frozen=True)
 class ConversationRef:
+    """A conversation as read at one moment: a turn answers from this state, and commits
+    only if `version` is still current and the bot still holds the ticket."""
+
     id: int
     ticket_id: int
     ticket_reference: str
     channel: str
     lang: str | None
     state: dict[str, Any]
+    version: int = 0
+    holder: str = Holder.BOT
 
 
 class ConversationStore:
@@ -88,25 +114,43 @@ class ConversationStore:
             except IntegrityError:
                 await session.rollback()
                 return None
-            return ConversationRef(conv.id, ticket.id, reference, channel, lang, dict(state))
+            return ConversationRef(conv.id, ticket.id, reference, channel, lang, dict(state), 0)
 
     async def resume(self, token: str) -> ConversationRef | None:
         """The conversation of `token`, or None for an unknown token."""
         if not isinstance(token, str) or not 20 <= len(token) <= 200:
             return None
         async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(Conversation, Ticket.reference)
-                    .join(Ticket, Ticket.id == Conversation.ticket_id)
-                    .where(Conversation.token_hash == token_hash(token))
-                )
-            ).first()
+            return await self._read(session, Conversation.token_hash == token_hash(token))
+
+    async def current(self, ref: ConversationRef) -> ConversationRef:
+        """`ref` as it is now in the database (state, version, holder)."""
+        async with self._sessions() as session:
+            fresh = await self._read(session, Conversation.id == ref.id)
+        if fresh is None:
+            raise LookupError(f"conversation {ref.id} is gone")
+        return fresh
+
+    async def _read(self, session: AsyncSession, where: Any) -> ConversationRef | None:
+        row = (
+            await session.execute(
+                select(Conversation, Ticket.reference, Ticket.holder)
+                .join(Ticket, Ticket.id == Conversation.ticket_id)
+                .where(where)
+            )
+        ).first()
         if row is None:
             return None
-        conv, reference = row
+        conv, reference, holder = row
         return ConversationRef(
-            conv.id, conv.ticket_id, reference, conv.channel, conv.lang, dict(conv.state)
+            conv.id,
+            conv.ticket_id,
+            reference,
+            conv.channel,
+            conv.lang,
+            dict(conv.state),
+            conv.version,
+            holder,
         )
 
     async def record_turn(
@@ -118,11 +162,40 @@ class ConversationStore:
         state: dict[str, Any],
         lang: str | None,
         intent: str | None,
-        status: str | None,
-        actor: str,
-    ) -> list[Message]:
-        """Store one engine turn in one transaction: messages, events, ticket, state."""
+        handoff: bool,
+    ) -> bool:
+        """Store one bot turn in one transaction: messages, events, ticket, state.
+
+        The turn was computed from `ref`; it is stored only if the conversation is still at
+        `ref.version` and the bot still holds the ticket. Otherwise (staff took over, or
+        another turn came first) nothing is stored and False is returned: the bot says
+        nothing.
+        """
         async with self._sessions() as session:
+            # The conditional write comes first: on PostgreSQL its row lock orders this turn
+            # against a takeover, which bumps the version in its own transaction.
+            won = await session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == ref.id,
+                    Conversation.version == ref.version,
+                    Conversation.ticket_id.in_(
+                        select(Ticket.id).where(
+                            Ticket.id == ref.ticket_id, Ticket.holder == Holder.BOT
+                        )
+                    ),
+                )
+                .values(
+                    state=state,
+                    lang=lang,
+                    version=Conversation.version + 1,
+                    updated_at=utcnow(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(won, "rowcount", 0) != 1:
+                await session.rollback()
+                return False
             session.add_all(messages)
             session.add_all(events)
             # One UPDATE rather than loading the ticket: this runs for every turn of every
@@ -132,28 +205,25 @@ class ConversationStore:
                 values["lang"] = lang
             if intent:
                 values["intent"] = intent
-            if status is not None:
+            if handoff:
+                values["holder"] = Holder.STAFF
                 before = await session.scalar(
                     select(Ticket.status).where(Ticket.id == ref.ticket_id)
                 )
-                if before is not None and before != status:
+                if before is not None and before != TicketStatus.WAITING_STAFF:
                     session.add(
                         TicketEvent(
                             ticket_id=ref.ticket_id,
                             kind="ticket.status",
-                            actor=actor,
-                            data={"from": before, "to": status},
+                            actor="bot",
+                            data={"from": before, "to": TicketStatus.WAITING_STAFF},
                         )
                     )
-                    values["status"] = status
+                    values["status"] = TicketStatus.WAITING_STAFF
+                    values["resolved_at"] = None
             await session.execute(update(Ticket).where(Ticket.id == ref.ticket_id).values(**values))
-            await session.execute(
-                update(Conversation)
-                .where(Conversation.id == ref.id)
-                .values(state=state, lang=lang, updated_at=utcnow())
-            )
             await session.commit()
-            return messages
+            return True
 
     async def answered(self, ticket_id: int, client_id: str) -> list[Message]:
         """The customer message stored with `client_id` on the ticket, then what followed

@@ -7,6 +7,7 @@ The websocket view only parses frames and enforces limits; this service owns the
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import weakref
 from collections.abc import Awaitable, Callable
@@ -18,15 +19,15 @@ from zoneinfo import ZoneInfo
 from helpdesk.chat.hub import ChatHub, Event
 from helpdesk.chat.tokens import ConversationTokens
 from helpdesk.conversations import ConversationRef, ConversationStore
-from helpdesk.db.models import Author, Channel, Message, TicketEvent, TicketStatus, utcnow
+from helpdesk.db.models import Author, Channel, Holder, Message, TicketEvent, utcnow
 from helpdesk.engine import Engine, Outcome, Reply, Turn, Wording, redact
 from helpdesk.tickets import TicketStore
 from helpdesk.tickets.store import new_reference
 
+log = logging.getLogger("helpdesk.chat")
+
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 LANGS = ("fr", "en")
-# The state of the customer's dialogue with the bot; staff handing back start it afresh.
-BOT_STATE = ("handoff", "flow", "misses", "offered_labels")
 
 
 @dataclass
@@ -105,14 +106,9 @@ class ChatService:
             return
 
         async def listener(event: Event) -> None:
-            if event.get("kind") == "handoff":
-                # Staff took the conversation (or gave it back): the bot follows at once.
-                if event.get("active"):
-                    session.state["handoff"] = True
-                else:
-                    for key in BOT_STATE:
-                        session.state.pop(key, None)
-            elif event.get("kind") == "message" and event["frame"]["from"] in ("staff", "system"):
+            # Who holds the conversation is read from the database at every turn, so a
+            # takeover needs nothing here; what staff say reaches the customer live.
+            if event.get("kind") == "message" and event["frame"]["from"] in ("staff", "system"):
                 await send(event["frame"])
 
         session.unsubscribe = self.hub.subscribe(session.conversation.ticket_id, listener)
@@ -215,7 +211,10 @@ class ChatService:
         echo = message_frame(stored)
         await send(echo)
         await self._publish(session, echo)
-        if session.state.get("handoff"):
+        assert session.conversation is not None  # stored with the customer's message
+        ref = await self._conversations.current(session.conversation)
+        session.state = dict(ref.state)
+        if ref.holder != Holder.BOT:
             return  # staff have the conversation; nothing for the bot to say
         await send({"type": "typing", "from": "bot"})
 
@@ -223,13 +222,13 @@ class ChatService:
             await send({"type": "typing", "from": "bot", "text": text})
 
         outcome = await self._engine.handle(
-            session.state,
+            ref.state,
             Turn(text, turn.choice, turn.lang_hint, had_secret, turn.client),
             reference=session.reference,
             progress=progress,
             now=self._clock(),
         )
-        for frame in await self._record(session, outcome):
+        for frame in await self._record(session, ref, outcome):
             await send(frame)
             await self._publish(session, frame)
 
@@ -310,21 +309,24 @@ class ChatService:
             outcome.state.pop("offered_labels", None)
         return messages, events
 
-    async def _record(self, session: ChatSession, outcome: Outcome) -> list[dict[str, Any]]:
-        """Persist the engine's outcome (messages, checks, events, state) and frame it."""
-        if session.conversation is None:
-            raise RuntimeError("a turn stores its conversation before the answer")
+    async def _record(
+        self, session: ChatSession, ref: ConversationRef, outcome: Outcome
+    ) -> list[dict[str, Any]]:
+        """Persist the engine's outcome (messages, checks, events, state) and frame it; []
+        when the turn lost its race (staff took over meanwhile): then nothing is said."""
         messages, events = self._prepare(session, outcome)
-        await self._conversations.record_turn(
-            session.conversation,
+        won = await self._conversations.record_turn(
+            ref,
             messages=messages,
             events=events,
             state=outcome.state,
             lang=outcome.lang,
             intent=outcome.intent,
-            status=TicketStatus.WAITING_STAFF if outcome.handoff else None,
-            actor="bot",
+            handoff=outcome.handoff,
         )
+        if not won:
+            log.info("ticket %s: a bot turn gave way to a takeover", ref.ticket_reference)
+            return []
         session.state = outcome.state
         return [message_frame(m) for m in messages]
 

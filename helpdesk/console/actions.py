@@ -11,15 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.chat.hub import ChatHub
-from helpdesk.chat.service import BOT_STATE, message_frame
+from helpdesk.chat.service import message_frame
 from helpdesk.config import ProviderProfile
 from helpdesk.console.auth import Staff
 from helpdesk.console.mail import Thread, compose, reply_subject
 from helpdesk.console.texts import Texts
+from helpdesk.conversations import set_holder
 from helpdesk.db.models import (
     Author,
     Channel,
-    Conversation,
+    Holder,
     Message,
     OutboxMail,
     Ticket,
@@ -82,7 +83,7 @@ class TicketActions:
             ticket = await self._get(session, ticket_id)
             if ticket.channel != Channel.CHAT:
                 raise Refused(Refusal.NOT_CHAT)
-            await self._set_handoff(session, ticket.id, True)
+            await set_holder(session, ticket.id, Holder.STAFF)
             self._status(session, ticket, TicketStatus.WAITING_STAFF, staff)
             ticket.assignee_id = staff.id
             ticket.updated_at = utcnow()
@@ -99,7 +100,7 @@ class TicketActions:
             ticket = await self._get(session, ticket_id)
             if ticket.channel != Channel.CHAT:
                 raise Refused(Refusal.NOT_CHAT)
-            await self._set_handoff(session, ticket.id, False)
+            await set_holder(session, ticket.id, Holder.BOT)
             self._status(session, ticket, TicketStatus.OPEN, staff)
             ticket.assignee_id = None
             ticket.updated_at = utcnow()
@@ -117,12 +118,7 @@ class TicketActions:
             ticket = await self._get(session, ticket_id)
             if ticket.channel != Channel.CHAT:
                 raise Refused(Refusal.NOT_CHAT)
-            states = (
-                await session.scalars(
-                    select(Conversation.state).where(Conversation.ticket_id == ticket.id)
-                )
-            ).all()
-            if not any(state.get("handoff") for state in states):
+            if ticket.holder != Holder.STAFF:
                 raise Refused(Refusal.NOT_TAKEN)
             message = Message(
                 ticket_id=ticket.id,
@@ -285,17 +281,6 @@ class TicketActions:
         if ticket is None:
             raise LookupError(ticket_id)
         return ticket
-
-    async def _set_handoff(self, session: AsyncSession, ticket_id: int, active: bool) -> None:
-        conversations = (
-            await session.scalars(select(Conversation).where(Conversation.ticket_id == ticket_id))
-        ).all()
-        for conv in conversations:
-            state = {k: v for k, v in conv.state.items() if k not in BOT_STATE}
-            if active:
-                state = {**conv.state, "handoff": True}
-            conv.state = state
-            conv.updated_at = utcnow()
 
     def _status(
         self, session: AsyncSession, ticket: Ticket, status: TicketStatus, staff: Staff

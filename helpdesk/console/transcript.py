@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.db.models import (
     Channel,
-    Conversation,
+    Holder,
     Message,
     OutboxMail,
     StaffUser,
@@ -136,11 +136,6 @@ class TranscriptStore:
             mails = (
                 await session.scalars(select(OutboxMail).where(OutboxMail.ticket_id == ticket.id))
             ).all()
-            states = (
-                await session.scalars(
-                    select(Conversation.state).where(Conversation.ticket_id == ticket.id)
-                )
-            ).all()
             staff_ids = {m.staff_id for m in messages if m.staff_id} | (
                 {ticket.assignee_id} if ticket.assignee_id else set()
             )
@@ -175,5 +170,5 @@ class TranscriptStore:
             entries=entries,
             events=list(events),
             assignee=names.get(ticket.assignee_id) if ticket.assignee_id else None,
-            live=any(state.get("handoff") for state in states),
+            live=ticket.holder == Holder.STAFF,
         )

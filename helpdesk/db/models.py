@@ -87,6 +87,11 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class Holder(enum.StrEnum):
+    BOT = "bot"
+    STAFF = "staff"
+
+
 class StaffUser(Base):
     __tablename__ = "staff_users"
 
@@ -114,6 +119,10 @@ class Ticket(Base):
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
+    # Who speaks for support in the conversation: the bot, or staff (a handover waiting
+    # for anyone, or the staff member `assignee_id` who took it over). Read at every turn;
+    # a bot turn commits only while it is still "bot" (see helpdesk.desk).
+    holder: Mapped[str] = mapped_column(String(16), default="bot", server_default="bot")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -207,6 +216,9 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(16))
     lang: Mapped[str | None] = mapped_column(String(8))
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Bumped by every write of the state: a turn that read version n commits only if it is
+    # still n (optimistic concurrency, on SQLite and PostgreSQL alike).
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

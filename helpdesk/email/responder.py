@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpdesk.db.models import TicketStatus
+from helpdesk.db.models import Holder, TicketStatus
 from helpdesk.email.compose import Block, Composer, Envelope
 from helpdesk.email.conversation import MailConversation
 from helpdesk.email.loops import no_answer_reason
@@ -115,7 +115,7 @@ class EmailResponder:
             rec.events.append(("email.too_big", {"size": truncated_size}))
             return await self._answer(mail, rec, [block], lang, intents=[])
         state = ticket.state if ticket else {}
-        if state.get("handoff"):
+        if ticket is not None and ticket.holder != Holder.BOT:
             rec.events.append(("email.not_answered", {"reason": "staff"}))
             return await self._save(rec, "recorded", "staff")
         try:
@@ -286,6 +286,7 @@ class EmailResponder:
             return await self._save(rec, "recorded", "nothing_to_say")
         if answered.handoff:
             rec.status = TicketStatus.WAITING_STAFF
+            rec.handoff = True
             chat_handoff = self._composer.say(lang, "handoff", reference=rec.reference)
             email_handoff = self._composer.say(lang, "email.handoff", reference=rec.reference)
             replaced = [Block(email_handoff) if b.text == chat_handoff else b for b in blocks]

@@ -21,6 +21,7 @@ from helpdesk.db.models import (
     Author,
     Channel,
     Conversation,
+    Holder,
     Message,
     OutboxMail,
     OutboxStatus,
@@ -40,6 +41,7 @@ class TicketInfo:
     lang: str | None
     conversation_id: int | None
     state: dict[str, Any]
+    holder: str = Holder.BOT
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Record:
     lang: str | None = None
     intent: str | None = None
     status: str | None = None  # new ticket status, if it changes
+    handoff: bool = False  # the bot handed the thread to staff: it answers no more
     state: dict[str, Any] | None = None  # new conversation state, if the bot spoke
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     answer: Outgoing | None = None
@@ -87,6 +90,7 @@ def _info(ticket: Ticket, conv: Conversation | None) -> TicketInfo:
         lang=ticket.lang,
         conversation_id=conv.id if conv else None,
         state=dict(conv.state) if conv else {},
+        holder=ticket.holder,
     )
 
 
@@ -231,6 +235,8 @@ class EmailStore:
             ticket.updated_at = utcnow()
             ticket.lang = rec.lang or ticket.lang
             ticket.intent = rec.intent or ticket.intent
+            if rec.handoff:
+                ticket.holder = Holder.STAFF
             session.add(
                 Message(
                     ticket_id=ticket.id,
