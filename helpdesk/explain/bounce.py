@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, StrictUndefined, Template
+from jinja2 import Environment, StrictUndefined, Template, meta
 
 from diagnostics.bounce import BounceReport, FailedRecipient
 from helpdesk.resources import TEMPLATES_DIR as SHIPPED_TEMPLATES
@@ -59,29 +59,58 @@ _ENVIRONMENT = Environment(
     undefined=StrictUndefined,
 )
 
+# Context names whose values are the same for every bounce a process explains (the
+# provider profile) or take two values (whether our own servers refused): a text that
+# reads only these is rendered once per profile and value, not once per recipient.
+_STABLE = frozenset({"provider", "ours"})
 
-# Sections of one reason are joined into a single template, so that each reason costs
-# one render; the separator cannot occur in the wording.
-_SEP = "\x1e"
+
+class _Text:
+    """One piece of wording (a summary, a step, a label): its template and what it reads."""
+
+    __slots__ = ("_names", "_rendered", "_template")
+
+    def __init__(self, source: str) -> None:
+        self._template: Template = _ENVIRONMENT.from_string(source)
+        self._names = tuple(sorted(meta.find_undeclared_variables(_ENVIRONMENT.parse(source))))
+        # (id of the profile, other values) -> (the profile, the text rendered with them)
+        self._rendered: dict[tuple[object, ...], tuple[object, str]] = {}
+
+    def render(self, context: dict[str, Any]) -> str:
+        """The text rendered with `context`, whitespace collapsed."""
+        if not _STABLE.issuperset(self._names):
+            return " ".join(self._template.render(context).split())
+        provider = context.get("provider")
+        key = tuple(id(provider) if name == "provider" else context[name] for name in self._names)
+        found = self._rendered.get(key)
+        if found is None or found[0] is not provider:
+            if len(self._rendered) >= 16:  # a process explains with one or two profiles
+                self._rendered.clear()
+            found = self._rendered[key] = (
+                provider,
+                " ".join(self._template.render(context).split()),
+            )
+        return found[1]
 
 
 @lru_cache(maxsize=256)
-def _reason_template(directory: Path, lang: str, reason: str) -> Template:
+def _reason_texts(directory: Path, lang: str, reason: str) -> tuple[_Text, ...]:
+    """Summary, explanation and steps of `reason` (of "undefined" for an unknown reason)."""
     reasons = _wording(directory, lang)["reasons"]
     table = reasons.get(reason) or reasons["undefined"]
-    return _ENVIRONMENT.from_string(
-        _SEP.join([table["summary"], table["explanation"], *table["steps"]])
+    return tuple(
+        _Text(source) for source in [table["summary"], table["explanation"], *table["steps"]]
     )
 
 
 @lru_cache(maxsize=64)
-def _label_template(directory: Path, lang: str, name: str) -> Template:
-    return _ENVIRONMENT.from_string(_wording(directory, lang)["labels"][name])
+def _label_text(directory: Path, lang: str, name: str) -> _Text:
+    return _Text(_wording(directory, lang)["labels"][name])
 
 
 def _label(directory: Path, lang: str, name: str, context: dict[str, Any]) -> str:
     """The label `name` rendered with `context`, whitespace collapsed."""
-    return " ".join(_label_template(directory, lang, name).render(context).split())
+    return _label_text(directory, lang, name).render(context)
 
 
 def _ours(remote_mta: str, profile: ProviderProfile) -> bool:
@@ -109,8 +138,7 @@ def explain_recipient(
         "remote_mta": rec.remote_mta,
         "ours": _ours(rec.remote_mta, profile),
     }
-    rendered = _reason_template(directory, lang, rec.reason).render(context)
-    parts = [" ".join(part.split()) for part in rendered.split(_SEP)]
+    parts = [text.render(context) for text in _reason_texts(directory, lang, rec.reason)]
     retry = ""
     if rec.reason not in ("delivered", "vacation", "feedback"):
         retry = _label(directory, lang, "retry_yes" if rec.retryable else "retry_no", context)
