@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 __all__ = ["decode_bytes", "html_to_text"]
@@ -16,7 +17,10 @@ __all__ = ["decode_bytes", "html_to_text"]
 _EIGHT_BIT = frozenset({"iso8859-1", "iso8859-15", "cp1252", "ascii", "cp1250", "iso8859-2"})
 
 
+@lru_cache(maxsize=256)
 def _text_codec(charset: str) -> str | None:
+    # cached: a mail part's charset label is one of a few dozen, and looking one up costs
+    # as much as decoding a short part
     try:
         info = codecs.lookup(charset)
     except (LookupError, ValueError):
