@@ -175,8 +175,12 @@ class PhraseIndex:
                     by_key.setdefault(key, set()).add((table, number))
         self._always = frozenset(always)
         # The scan finds the longest key starting at each place (in a lookahead, so that
-        # keys that overlap are all found); the keys that begin it are there too.
-        self._scan = re.compile(f"(?=({_any_of(by_key)}))")
+        # keys that overlap are all found); the keys that begin it are there too. It is
+        # led by the class of the keys' first characters, which the engine looks for alone
+        # (a leading lookahead is entered at every character); the lookbehind steps back
+        # over that character to read the key from it.
+        firsts = "".join(sorted({re.escape(key[0]) for key in by_key}))
+        self._scan = re.compile(f"[{firsts}](?<=(?=({_any_of(by_key)})).)") if by_key else None
         self._phrases_of = {
             key: frozenset().union(
                 *(by_key.get(key[:end], ()) for end in range(_MIN_KEY, len(key) + 1))
@@ -186,7 +190,7 @@ class PhraseIndex:
 
     def first(self, text: str) -> int:
         """Index of the first table with a phrase that occurs in `text`, or -1."""
-        found = set(self._scan.findall(text))
+        found = set(self._scan.findall(text)) if self._scan is not None else set()
         candidates = self._always.union(*(self._phrases_of[key] for key in found))
         for table, number in sorted(candidates):
             pattern = self._patterns.get((table, number))

@@ -58,6 +58,9 @@ _POWERMTA_CATEGORY: dict[str, str] = {
     "routing-errors": "systemerror", "spam-related": "spamdetected",
 }  # fmt: skip
 _RECEIVED_BY = re.compile(r"\bby\s+([a-z0-9][a-z0-9.-]*\.[a-z]{2,})", re.I)
+# The same for lower-case text, led by its literal "by" (searched for as such) and the
+# word boundary checked behind it: a leading \b is tried at every character.
+_RECEIVED_BY_LOWER = re.compile(r"by(?<!\wby)\s+([a-z0-9][a-z0-9.-]*\.[a-z]{2,})")
 _LOCAL_CAUSES = frozenset(
     {"mailboxfull", "systemfull", "mesgtoobig", "suspend", "virusdetected", "spamdetected",
      "policyviolation", "userunknown", "hasmoved"}
@@ -518,7 +521,10 @@ def from_envelope(env: _mime.Envelope, *, forwarded: bool = False, depth: int = 
 def _local_host(env: _mime.Envelope) -> str:
     """Host name of the server that wrote the bounce: the last hop of its Received fields."""
     received = env.header("received")
-    match = _RECEIVED_BY.search(received)
+    if _text.lower_is_exact(received):
+        match = _RECEIVED_BY_LOWER.search(received.lower())
+    else:
+        match = _RECEIVED_BY.search(received)
     return match.group(1).lower() if match else ""
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
+from ._match import PhraseIndex
 from ._model import (
     ACTOR_NONE,
     ACTOR_OUR_PROVIDER,
@@ -176,12 +176,14 @@ def explicit_userunknown(text: str) -> bool:
         True for the wording of MTAs and providers whose "unknown" is always about the
         address (Domino's directory, Orange's code 416, ...).
     """
-    return bool(text) and _explicit().search(text) is not None
+    return bool(text) and _explicit().first(text) >= 0
 
 
 @lru_cache(maxsize=1)
-def _explicit() -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in EXPLICIT_USERUNKNOWN_PHRASES))
+def _explicit() -> PhraseIndex:
+    # one table: searched by keys like the others (one expression of all the phrases was
+    # tried at every character of the text)
+    return PhraseIndex([EXPLICIT_USERUNKNOWN_PHRASES])
 
 
 def actor(reason: str) -> str:
