@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from diagnostics.bounce import parse_bounce
-from helpdesk.email.html import html_to_text
+from diagnostics.mailtext import html_to_text
 from helpdesk.email.parse import parse_mail
 from helpdesk.email.quotes import cut_reply
 from tests.helpdesk.email.conftest import data_file
