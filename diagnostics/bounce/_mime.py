@@ -23,6 +23,7 @@ MAX_DEPTH = 8
 MAX_PARTS = 200
 
 _HEADER_LINE = re.compile(rb"^(?:From |>?From |[!-9;-~]+:)")
+_LEADING_BLANK = re.compile(rb"[\xef\xbb\xbf\r\n \t]*")
 
 
 class Envelope:
@@ -133,15 +134,23 @@ def looks_like_message(data: bytes) -> bool:
         True when the first non-blank line is a header field or an mbox "From " line
         and a second header field follows.
     """
-    lines = data.lstrip(b"\xef\xbb\xbf\r\n \t").split(b"\n", 12)
+    # the first 12 lines after the blank and BOM bytes, without copying the whole input
+    # (as lstrip and split would do twice for a message of megabytes)
+    blank = _LEADING_BLANK.match(data)
+    at = blank.end() if blank else 0
     found = 0
-    for line in lines[:12]:
+    for _ in range(12):
+        end = data.find(b"\n", at)
+        line = data[at:] if end < 0 else data[at:end]
+        at = end + 1
         if _HEADER_LINE.match(line):
             found += 1
         elif line.strip() == b"":
             break
         elif line[:1] not in (b" ", b"\t"):
             return False
+        if end < 0:
+            break
     return found >= 2
 
 

@@ -572,7 +572,7 @@ def parse_bounce(data: bytes | str) -> BounceReport:
     """
     try:
         raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)
-        if not raw.strip():
+        if not raw or raw.isspace():  # what `not raw.strip()` says, without a copy
             return _undefined("empty")
         if _mime.looks_like_message(raw):
             env = _read(raw)
