@@ -1,4 +1,7 @@
-"""Conversations: the engine state of a chat session or email thread, found by a secret token."""
+"""Conversations: the dialogue state of a chat session or email thread, found by a secret token.
+
+The state is the engine's `DialogueState`, stored as its JSON (`Conversation.state`).
+"""
 
 from __future__ import annotations
 
@@ -20,10 +23,8 @@ from helpdesk.db.models import (
     TicketStatus,
     utcnow,
 )
+from helpdesk.engine.state import DialogueState
 from helpdesk.tickets import TicketStore
-
-# The customer's dialogue with the bot: staff handing a conversation back start it afresh.
-BOT_DIALOGUE = ("handoff", "flow", "step", "slots", "misses", "offered", "offered_labels")
 
 
 async def set_holder(session: AsyncSession, ticket_id: int, holder: Holder) -> None:
@@ -38,7 +39,7 @@ async def set_holder(session: AsyncSession, ticket_id: int, holder: Holder) -> N
     )
     for conv in conversations:
         if holder == Holder.BOT:
-            conv.state = {k: v for k, v in conv.state.items() if k not in BOT_DIALOGUE}
+            conv.state = DialogueState.from_json(conv.state).restarted().to_json()
         conv.version = conv.version + 1
         conv.updated_at = utcnow()
 
@@ -58,7 +59,7 @@ class ConversationRef:
     ticket_reference: str
     channel: str
     lang: str | None
-    state: dict[str, Any]
+    state: DialogueState
     version: int = 0
     holder: str = Holder.BOT
 
@@ -75,7 +76,7 @@ class ConversationStore:
         channel: str,
         *,
         lang: str | None,
-        state: dict[str, Any],
+        state: DialogueState,
         messages: list[Message],
     ) -> ConversationRef | None:
         """Store a conversation that so far lived only in its token, with its ticket and its
@@ -104,7 +105,7 @@ class ConversationStore:
                     ticket_id=ticket.id,
                     channel=channel,
                     lang=lang,
-                    state=state,
+                    state=state.to_json(),
                 )
                 session.add(conv)
                 for message in messages:
@@ -114,7 +115,7 @@ class ConversationStore:
             except IntegrityError:
                 await session.rollback()
                 return None
-            return ConversationRef(conv.id, ticket.id, reference, channel, lang, dict(state), 0)
+            return ConversationRef(conv.id, ticket.id, reference, channel, lang, state, 0)
 
     async def resume(self, token: str) -> ConversationRef | None:
         """The conversation of `token`, or None for an unknown token."""
@@ -148,7 +149,7 @@ class ConversationStore:
             reference,
             conv.channel,
             conv.lang,
-            dict(conv.state),
+            DialogueState.from_json(conv.state),
             conv.version,
             holder,
         )
@@ -159,7 +160,7 @@ class ConversationStore:
         *,
         messages: list[Message],
         events: list[TicketEvent],
-        state: dict[str, Any],
+        state: DialogueState,
         lang: str | None,
         intent: str | None,
         handoff: bool,
@@ -186,7 +187,7 @@ class ConversationStore:
                     ),
                 )
                 .values(
-                    state=state,
+                    state=state.to_json(),
                     lang=lang,
                     version=Conversation.version + 1,
                     updated_at=utcnow(),
@@ -254,11 +255,11 @@ class ConversationStore:
                 found.append(message)
             return found
 
-    async def save(self, conversation_id: int, state: dict[str, Any], lang: str | None) -> None:
+    async def save(self, conversation_id: int, state: DialogueState, lang: str | None) -> None:
         async with self._sessions() as session:
             await session.execute(
                 update(Conversation)
                 .where(Conversation.id == conversation_id)
-                .values(state=state, lang=lang, updated_at=utcnow())
+                .values(state=state.to_json(), lang=lang, updated_at=utcnow())
             )
             await session.commit()

@@ -20,7 +20,7 @@ from helpdesk.chat.hub import ChatHub, Event
 from helpdesk.chat.tokens import ConversationTokens
 from helpdesk.conversations import ConversationRef, ConversationStore
 from helpdesk.db.models import Author, Channel, Holder, Message, TicketEvent, utcnow
-from helpdesk.engine import Engine, Outcome, Reply, Turn, Wording, redact
+from helpdesk.engine import DialogueState, Engine, Outcome, Reply, Turn, Wording, redact
 from helpdesk.tickets import TicketStore
 from helpdesk.tickets.store import new_reference
 
@@ -41,7 +41,7 @@ class ChatSession:
     token: str
     reference: str
     conversation: ConversationRef | None = None
-    state: dict[str, Any] = field(default_factory=dict)
+    state: DialogueState = field(default_factory=DialogueState)
     opening: list[Message] = field(default_factory=list)
     follower: Send | None = None
     unsubscribe: Callable[[], None] | None = None
@@ -113,7 +113,7 @@ class ChatService:
 
         session.unsubscribe = self.hub.subscribe(session.conversation.ticket_id, listener)
 
-    def _stored(self, session: ChatSession, ref: ConversationRef, state: dict[str, Any]) -> None:
+    def _stored(self, session: ChatSession, ref: ConversationRef, state: DialogueState) -> None:
         session.conversation, session.state, session.opening = ref, state, []
         self._subscribe(session)
 
@@ -142,7 +142,7 @@ class ChatService:
             ref = await self._conversations.resume(token)
             if ref is not None:
                 history = [message_frame(m) for m in await self._tickets.messages(ref.ticket_id)]
-                return ChatSession(token, ref.ticket_reference, ref, dict(ref.state)), history, []
+                return ChatSession(token, ref.ticket_reference, ref, ref.state), history, []
             if self._tokens.issued(token):
                 # Ours, never written in: the same conversation, still only a token; the
                 # opening it was greeted with is its history.
@@ -170,7 +170,7 @@ class ChatService:
 
     async def set_lang(self, session: ChatSession, lang: str) -> None:
         if lang in LANGS:
-            session.state["lang"] = lang
+            session.state = session.state.in_lang(lang)
             if session.conversation is not None:
                 await self._conversations.save(session.conversation.id, session.state, lang)
 
@@ -186,7 +186,7 @@ class ChatService:
             if session.conversation is None:
                 ref = await self._conversations.resume(session.token)  # another tab wrote
                 if ref is not None:
-                    self._stored(session, ref, dict(ref.state))
+                    self._stored(session, ref, ref.state)
             if client_id and session.conversation is not None:
                 earlier = await self._conversations.answered(
                     session.conversation.ticket_id, client_id
@@ -213,7 +213,7 @@ class ChatService:
         await self._publish(session, echo)
         assert session.conversation is not None  # stored with the customer's message
         ref = await self._conversations.current(session.conversation)
-        session.state = dict(ref.state)
+        session.state = ref.state
         if ref.holder != Holder.BOT:
             return  # staff have the conversation; nothing for the bot to say
         await send({"type": "typing", "from": "bot"})
@@ -245,7 +245,7 @@ class ChatService:
                 session.token,
                 reference,
                 Channel.CHAT,
-                lang=session.state.get("lang"),
+                lang=session.state.lang,
                 state=session.state,
                 messages=[*(_copy(m) for m in session.opening), message],
             )
@@ -254,7 +254,7 @@ class ChatService:
                 return message
             ref = await self._conversations.resume(session.token)
             if ref is not None:  # stored meanwhile by another process
-                self._stored(session, ref, dict(ref.state))
+                self._stored(session, ref, ref.state)
             else:  # the derived reference is another ticket's (40 bits: rare)
                 reference = session.reference = new_reference()
         if session.conversation is None:
@@ -268,15 +268,13 @@ class ChatService:
         )
 
     def _choice_label(self, session: ChatSession, value: str) -> str | None:
-        for choice in session.state.get("offered_labels", []):
-            if choice.get("value") == value:
-                return str(choice.get("label"))
-        return None
+        choice = session.state.offered_choice(value)
+        return choice.label if choice is not None else None
 
     def _prepare(
         self, session: ChatSession, outcome: Outcome
     ) -> tuple[list[Message], list[TicketEvent]]:
-        """The engine's outcome as messages and events to store; notes the choices offered."""
+        """The engine's outcome as messages and events to store."""
         ticket_id = session.conversation.ticket_id if session.conversation else None
         payload: dict[str, Any] = {}
         if outcome.understood is not None:
@@ -301,12 +299,6 @@ class ChatService:
             TicketEvent(ticket_id=ticket_id, kind=kind, actor="bot", data=data)
             for kind, data in outcome.events
         ]
-        if outcome.replies and outcome.replies[-1].choices:
-            outcome.state["offered_labels"] = [
-                {"label": c.label, "value": c.value} for c in outcome.replies[-1].choices
-            ]
-        else:
-            outcome.state.pop("offered_labels", None)
         return messages, events
 
     async def _record(

@@ -101,7 +101,7 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
                 session, history, after = await service.open(
                     token, hint if isinstance(hint, str) else None
                 )
-                lang = session.state.get("lang") or lang
+                lang = session.state.lang or lang
                 await send(
                     {
                         "type": "welcome",
@@ -154,7 +154,7 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
                 # One failing turn must not end the conversation: the customer may try again.
                 log.exception("chat turn failed on ticket %s", session.reference)
                 await send(_error("internal", lang, client_id))
-            lang = session.state.get("lang") or lang
+            lang = session.state.lang or lang
     finally:
         gate.disconnect(address)
         if unfollow is not None:

@@ -13,12 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from helpdesk.email.compose import Block
-from helpdesk.engine import Engine, Outcome, Turn, Wording
-from helpdesk.engine.engine import MIN_CONFIDENCE, MIN_MARGIN
-from helpdesk.understanding import CONVERSATIONAL_INTENTS, Understanding
+from helpdesk.engine import DialogueState, Engine, Outcome, Turn, Wording
 
 MAX_SEGMENTS = 4
 MIN_SEGMENT_WORDS = 4
@@ -34,15 +31,14 @@ RELATED = {
     "password_forgot": {"password_change"},
     "password_change": {"password_forgot"},
 }
-_WAITING_KEYS = ("flow", "step", "slots", "offered", "offered_labels", "bounce_misses")
 
 
 @dataclass
 class Answered:
-    """What the engine made of one mail."""
+    """What the engine made of one mail, worded for an email answer."""
 
     outcomes: list[Outcome]
-    state: dict[str, Any]
+    state: DialogueState
     lang: str
     blocks: list[Block] = field(default_factory=list)
 
@@ -56,22 +52,23 @@ class Answered:
 
 
 class MailConversation:
-    def __init__(self, engine: Engine, understanding: Understanding, wording: Wording) -> None:
+    def __init__(
+        self, engine: Engine, understanding: object = None, wording: Wording | None = None
+    ) -> None:
+        # `understanding` is no longer used (the engine says which paragraphs are clear);
+        # it is accepted until the composition root stops passing it.
+        del understanding
         self._engine = engine
-        self._understanding = understanding
-        self._wording = wording
+        self._wording = wording or engine.wording
 
-    def choice_for(self, state: dict[str, Any], text: str) -> str | None:
+    def choice_for(self, state: DialogueState, text: str) -> str | None:
         """The quick reply the customer picked by writing its label (or value, or the
         start of its label) alone on the first line of their reply."""
         first = next((line.strip() for line in text.splitlines() if line.strip()), "")
         wanted = _fold(first)
         if not wanted or len(wanted) > 80:
             return None
-        offered = [
-            (_fold(str(o.get("label", ""))), _fold(str(o.get("value", ""))), str(o.get("value")))
-            for o in state.get("offered_labels", [])
-        ]
+        offered = [(_fold(c.label), _fold(c.value), c.value) for c in state.offered]
         for label, value, original in offered:
             if wanted in (label, value):
                 return original
@@ -82,19 +79,9 @@ class MailConversation:
         ]
         return close[0] if len(close) == 1 else None
 
-    def _clear_intent(self, text: str, lang: str) -> str | None:
-        if len(text.split()) < MIN_SEGMENT_WORDS:
-            return None
-        u = self._understanding.understand(text, lang)
-        if u.intent in CONVERSATIONAL_INTENTS:
-            return None
-        if u.confidence < MIN_CONFIDENCE or u.confidence - u.runner_up_confidence < MIN_MARGIN:
-            return None
-        return u.intent
-
     async def answer(
         self,
-        state: dict[str, Any],
+        state: DialogueState,
         *,
         whole: str,
         own: str,
@@ -105,9 +92,9 @@ class MailConversation:
     ) -> Answered:
         """Run the engine over a mail: `whole` is everything the customer sent (subject,
         words, forwarded bounce), `own` their own words, split into paragraphs."""
-        choice = self.choice_for(state, own) if state.get("offered_labels") else None
+        choice = self.choice_for(state, own) if state.offered else None
 
-        async def turn(current: dict[str, Any], text: str, pick: str | None = None) -> Outcome:
+        async def turn(current: DialogueState, text: str, pick: str | None = None) -> Outcome:
             return await self._engine.handle(
                 current,
                 Turn(text, pick, lang_hint, had_secret),
@@ -118,13 +105,13 @@ class MailConversation:
         first = await turn(state, whole, choice)
         outcomes = [first]
         if first.handoff:
-            return self._finish(outcomes, state)
+            return self._finish(outcomes, state, reference)
         segments = [
             s.strip() for s in _PARAGRAPHS.split(own) if len(s.split()) >= MIN_SEGMENT_WORDS
         ]
         clear: list[tuple[str, str]] = []
         for segment in segments[: MAX_SEGMENTS * 2]:
-            intent = self._clear_intent(segment, first.lang)
+            intent = self._engine.clear_intent(segment, first.lang)
             if intent and intent not in {i for _, i in clear}:
                 clear.append((segment, intent))
         if first.intent is None and clear and choice is None:
@@ -145,50 +132,37 @@ class MailConversation:
             if outcome.intent is None and not outcome.handoff:
                 continue  # this paragraph did not lead anywhere on its own: no noise
             outcomes.append(outcome)
-            current = _keep_waiting(current, outcome.state)
+            current = outcome.state.still_waiting_from(current)
             if outcome.handoff:
                 break
         if not outcomes:
             outcomes = [first]
-        return self._finish(outcomes, state)
+        return self._finish(outcomes, state, reference)
 
-    def _finish(self, outcomes: list[Outcome], initial: dict[str, Any]) -> Answered:
+    def _finish(self, outcomes: list[Outcome], initial: DialogueState, reference: str) -> Answered:
         state = outcomes[-1].state if outcomes else initial
         for outcome in outcomes[:-1]:
-            state = _keep_waiting(outcome.state, state)
-        labels = [
-            {"label": c.label, "value": c.value}
-            for o in outcomes
-            for r in o.replies
-            for c in r.choices
-            if c.value in state.get("offered", [])
-        ]
-        if labels:
-            state["offered_labels"] = labels
-        else:
-            state.pop("offered_labels", None)
+            state = state.still_waiting_from(outcome.state)
         lang = outcomes[-1].lang
+        handoff = any(o.handoff for o in outcomes)
         blocks: list[Block] = []
         seen: set[str] = set()
+        worded_handoff = False
         for outcome in outcomes:
             for reply in outcome.replies:
                 if reply.text in seen:
                     continue
                 seen.add(reply.text)
+                if handoff and reply.key == "handoff":
+                    # The chat's "staff will answer here" becomes the email's wording.
+                    text = self._wording.say(lang, "email.handoff", reference=reference)
+                    blocks.append(Block(text))
+                    worded_handoff = True
+                    continue
                 blocks.append(Block(reply.text, tuple(c.label for c in reply.choices), reply.links))
+        if handoff and not worded_handoff:
+            blocks.append(Block(self._wording.say(lang, "email.handoff_note")))
         return Answered(outcomes, state, lang, blocks)
-
-
-def _keep_waiting(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """`after`, but still waiting where `before` waited when `after` waits for nothing:
-    the customer's reply can then answer the earlier question."""
-    if after.get("flow") or not before.get("flow"):
-        return after
-    merged = dict(after)
-    for key in _WAITING_KEYS:
-        if key in before:
-            merged[key] = before[key]
-    return merged
 
 
 def _fold(text: str) -> str:

@@ -25,7 +25,7 @@ from helpdesk.email.loops import no_answer_reason
 from helpdesk.email.parse import InboundMail, parse_mail
 from helpdesk.email.store import EmailStore, Outgoing, Record, TicketInfo
 from helpdesk.email.threads import MessageIds, reply_subject, subject_reference
-from helpdesk.engine import redact
+from helpdesk.engine import DialogueState, redact
 
 log = logging.getLogger("helpdesk.email")
 
@@ -114,7 +114,7 @@ class EmailResponder:
             block = Block(self._composer.say(lang, "email.too_big", size_mb=size_mb))
             rec.events.append(("email.too_big", {"size": truncated_size}))
             return await self._answer(mail, rec, [block], lang, intents=[])
-        state = ticket.state if ticket else {}
+        state = ticket.state if ticket else DialogueState()
         if ticket is not None and ticket.holder != Holder.BOT:
             rec.events.append(("email.not_answered", {"reason": "staff"}))
             return await self._save(rec, "recorded", "staff")
@@ -239,7 +239,7 @@ class EmailResponder:
         return when.astimezone(self._zone)
 
     async def _converse(
-        self, mail: InboundMail, ticket: TicketInfo | None, rec: Record, state: dict[str, Any]
+        self, mail: InboundMail, ticket: TicketInfo | None, rec: Record, state: DialogueState
     ) -> Handled:
         own, had_secret = redact(mail.text)
         subject = ""
@@ -284,15 +284,9 @@ class EmailResponder:
             rec.events.append(("email.not_answered", {"reason": "nothing_to_say"}))
             rec.state = answered.state
             return await self._save(rec, "recorded", "nothing_to_say")
-        if answered.handoff:
+        if answered.handoff:  # the blocks already say so, in the email's words
             rec.status = TicketStatus.WAITING_STAFF
             rec.handoff = True
-            chat_handoff = self._composer.say(lang, "handoff", reference=rec.reference)
-            email_handoff = self._composer.say(lang, "email.handoff", reference=rec.reference)
-            replaced = [Block(email_handoff) if b.text == chat_handoff else b for b in blocks]
-            if replaced == blocks:
-                replaced.append(Block(self._composer.say(lang, "email.handoff_note")))
-            blocks = replaced
         payload: dict[str, Any] = {}
         understood = [o.understood for o in answered.outcomes if o.understood is not None]
         if understood:

@@ -30,6 +30,7 @@ from helpdesk.db.models import (
     TicketStatus,
     utcnow,
 )
+from helpdesk.engine.state import DialogueState
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class TicketInfo:
     customer_email: str | None
     lang: str | None
     conversation_id: int | None
-    state: dict[str, Any]
+    state: DialogueState
     holder: str = Holder.BOT
 
 
@@ -70,7 +71,7 @@ class Record:
     intent: str | None = None
     status: str | None = None  # new ticket status, if it changes
     handoff: bool = False  # the bot handed the thread to staff: it answers no more
-    state: dict[str, Any] | None = None  # new conversation state, if the bot spoke
+    state: DialogueState | None = None  # new conversation state, if the bot spoke
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     answer: Outgoing | None = None
 
@@ -89,7 +90,7 @@ def _info(ticket: Ticket, conv: Conversation | None) -> TicketInfo:
         customer_email=ticket.customer_email,
         lang=ticket.lang,
         conversation_id=conv.id if conv else None,
-        state=dict(conv.state) if conv else {},
+        state=DialogueState.from_json(conv.state if conv else None),
         holder=ticket.holder,
     )
 
@@ -277,7 +278,7 @@ class EmailStore:
             return ticket.reference, outbox_id
 
     async def _save_state(
-        self, session: AsyncSession, ticket_id: int, state: dict[str, Any], lang: str | None
+        self, session: AsyncSession, ticket_id: int, state: DialogueState, lang: str | None
     ) -> None:
         conv = await session.scalar(
             select(Conversation)
@@ -293,10 +294,10 @@ class EmailStore:
                 ticket_id=ticket_id,
                 channel=Channel.EMAIL,
                 lang=lang,
-                state=state,
+                state=state.to_json(),
             )
             session.add(conv)
         else:
-            conv.state = state
+            conv.state = state.to_json()
             conv.lang = lang or conv.lang
             conv.updated_at = utcnow()

@@ -1,12 +1,18 @@
-"""The toolbox a flow works with during one turn: what was said, state, replies, checks."""
+"""The toolbox a flow works with during one turn: what was said, state, replies, checks.
+
+A `Ctx` is the turn's private draft: flows move its `state` on (each change a new
+frozen `DialogueState`) and add replies, checks and events; the engine then freezes it
+all into one `Outcome`. Nothing outside the engine sees a `Ctx`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from helpdesk.engine.model import CheckRecord, Choice, Link, Outcome, Reply, Turn
+from helpdesk.engine.state import DialogueState, Slots
 from helpdesk.engine.wording import Wording
 
 if TYPE_CHECKING:
@@ -68,7 +74,7 @@ class Ctx:
         turn: Turn,
         text: str,
         understood: Understood | None,
-        outcome: Outcome,
+        state: DialogueState,
         wording: Wording,
         checks: Checks,
         articles: Articles | None,
@@ -79,46 +85,64 @@ class Ctx:
         self.turn = turn
         self.text = text
         self.understood = understood
-        self.outcome = outcome
+        self.state = state
         self.wording = wording
         self.checks = checks
         self.articles = articles
         self.progress = progress
         self.reference = reference
         self.resets = resets
+        self.intent: str | None = None
+        self._replies: list[Reply] = []
+        self._records: list[CheckRecord] = []
+        self._events: list[tuple[str, dict[str, Any]]] = []
+        self._handoff = False
+
+    def outcome(self, understood: dict[str, Any] | None = None) -> Outcome:
+        """The turn so far, frozen."""
+        return Outcome(
+            state=self.state,
+            replies=tuple(self._replies),
+            understood=understood,
+            checks=tuple(self._records),
+            events=tuple(self._events),
+            handoff=self._handoff,
+            intent=self.intent,
+        )
 
     # --- state
 
     @property
     def lang(self) -> str:
-        return self.outcome.lang
+        return self.state.lang or "fr"
 
     @property
-    def state(self) -> dict[str, Any]:
-        return self.outcome.state
-
-    @property
-    def slots(self) -> dict[str, Any]:
-        slots: dict[str, Any] = self.state.setdefault("slots", {})
-        return slots
+    def slots(self) -> Slots:
+        return self.state.slots
 
     @property
     def step(self) -> str | None:
-        return self.state.get("step")
+        return self.state.step
+
+    def update(self, **changes: Any) -> None:
+        """Move the state on: `changes` are `DialogueState` fields."""
+        self.state = replace(self.state, **changes)
+
+    def remember(self, **values: str | None) -> None:
+        """Keep what the customer told the flow: `values` are `Slots` fields."""
+        self.update(slots=replace(self.state.slots, **values))
 
     def goto(self, flow: str, step: str | None) -> None:
         """Wait for the customer's next input in `flow` at `step` (None ends the flow)."""
         if step is None:
-            self.state.pop("flow", None)
-            self.state.pop("step", None)
-            self.state.pop("slots", None)
+            self.update(flow=None, step=None, slots=Slots())
         else:
-            self.state["flow"], self.state["step"] = flow, step
+            self.update(flow=flow, step=step)
 
     def done(self) -> None:
         self.goto("", None)
 
-    # --- replies
+    # --- replies, checks and events
 
     def t(self, key: str, **context: Any) -> str:
         return self.wording.say(self.lang, key, **context)
@@ -140,11 +164,17 @@ class Ctx:
         **context: Any,
     ) -> None:
         body = text if text is not None else self.t(key or "", **context)
-        self.outcome.replies.append(
-            Reply(body, tuple(choices), tuple(links), intent or self.outcome.intent)
-        )
+        self._replies.append(Reply(body, tuple(choices), tuple(links), intent or self.intent, key))
         # Only the last message's quick replies can be answered with a `choice` frame.
-        self.state["offered"] = [c.value for c in choices]
+        self.update(offered=tuple(choices))
+
+    def record(self, check: CheckRecord) -> None:
+        """A check that was run, for the transcript."""
+        self._records.append(check)
+
+    def event(self, kind: str, data: dict[str, Any] | None = None) -> None:
+        """An event for the ticket's audit trail."""
+        self._events.append((kind, data or {}))
 
     def article(self, intent: str) -> list[Link]:
         if self.articles is None:
@@ -161,19 +191,18 @@ class Ctx:
     async def check_bounce(self, text: str) -> CheckAnswer:
         await self.announce("bounce.checking")
         answer = await self.checks.bounce(text, self.lang)
-        self.outcome.checks.append(answer.record)
+        self.record(answer.record)
         return answer
 
     async def check_domain(self, domain: str) -> CheckAnswer:
         await self.announce("domain.checking", domain=domain)
         answer = await self.checks.domain(domain, self.lang)
-        self.outcome.checks.append(answer.record)
+        self.record(answer.record)
         return answer
 
     def handoff(self, key: str = "handoff", **context: Any) -> None:
         """The ticket now waits for staff; the bot says so and stops answering."""
         self.say(key, reference=self.reference, **context)
-        self.outcome.handoff = True
-        self.state["handoff"] = True
-        self.outcome.events.append(("handoff", {"intent": self.outcome.intent}))
+        self._handoff = True
+        self.event("handoff", {"intent": self.intent})
         self.done()

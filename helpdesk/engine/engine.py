@@ -1,12 +1,21 @@
 """The conversation engine: understand a turn, route it to a flow, return replies and actions.
 
-It knows no channel: chat and email both call `Engine.handle` with the conversation's
-state and get an `Outcome` (new state, replies, what was understood and checked).
+The contract: `Engine.handle` is a step, (DialogueState, Turn, facts from checks) ->
+Outcome (new DialogueState, replies, what was understood, checks run, events, hand-off).
+Both state and outcome are frozen; the state passed in is never changed. Channels store
+the state (`to_json`, `from_json`) and hand it back at the next turn; they never edit it
+beyond its own verbs (see helpdesk.engine.state). The engine knows no channel, database
+or network: chat and email both call it. It is async only because the services it is
+given (`Checks` for DNS and bounce parsing, `Resets` for password links) are awaited;
+they are protocols, and a test passes fakes (tests/helpdesk/engine/).
+
+The engine is not called while staff hold the conversation: who holds it is a fact on
+the ticket, which the channel reads before each turn.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +23,9 @@ from helpdesk.engine.context import Articles, Checks, Ctx, Progress, Resets
 from helpdesk.engine.flows import FLOWS, POPULAR
 from helpdesk.engine.model import Outcome, Turn
 from helpdesk.engine.redact import redact
+from helpdesk.engine.state import DialogueState
 from helpdesk.engine.wording import Wording
+from helpdesk.understanding import CONVERSATIONAL_INTENTS
 
 if TYPE_CHECKING:
     from helpdesk.understanding import Understanding, Understood
@@ -56,19 +67,33 @@ class Engine:
     def __init__(self, deps: EngineDeps) -> None:
         self._deps = deps
 
+    @property
+    def wording(self) -> Wording:
+        return self._deps.wording
+
     def opening(self, lang: str) -> Outcome:
         """The first bot message of a new conversation."""
-        outcome = Outcome(state={"lang": lang}, lang=lang)
-        ctx = self._ctx(Turn(), "", None, outcome, None, "")
+        ctx = self._ctx(Turn(), "", None, DialogueState(lang=lang), None, "")
         ctx.say("opening", choices=[ctx.intent_choice(i) for i in POPULAR])
-        return outcome
+        return ctx.outcome()
+
+    def clear_intent(self, text: str, lang: str) -> str | None:
+        """The request `text` makes, when the engine would answer it without asking which
+        one was meant; None for a greeting, thanks, or a message it hesitates over.
+
+        A channel that splits a message (an email's paragraphs) asks this of each part.
+        """
+        u = self._deps.understanding.understand(text, lang)
+        if u.intent in CONVERSATIONAL_INTENTS or not _confident(u):
+            return None
+        return u.intent
 
     def _ctx(
         self,
         turn: Turn,
         text: str,
         understood: Understood | None,
-        outcome: Outcome,
+        state: DialogueState,
         progress: Progress | None,
         reference: str,
     ) -> Ctx:
@@ -76,7 +101,7 @@ class Engine:
             turn=turn,
             text=text,
             understood=understood,
-            outcome=outcome,
+            state=state,
             wording=self._deps.wording,
             checks=self._deps.checks,
             articles=self._deps.articles,
@@ -87,23 +112,21 @@ class Engine:
 
     async def handle(
         self,
-        state: dict[str, Any],
+        state: DialogueState,
         turn: Turn,
         *,
         reference: str,
         progress: Progress | None = None,
         now: datetime | None = None,
     ) -> Outcome:
-        """Answer one customer turn. `state` is not modified; the new one is in the outcome."""
-        state = {k: v for k, v in state.items()}
+        """Answer one customer turn from `state`; the new state is in the outcome."""
         text, found_secret = redact(turn.text)
         had_secret = found_secret or turn.had_secret
-        offered = state.pop("offered", [])
-        choice = turn.choice if turn.choice in offered else None
+        choice = turn.choice if turn.choice and state.offered_choice(turn.choice) else None
         if turn.choice is not None and choice is None:
             text = text or turn.choice  # an unknown choice value is read as text
 
-        current = state.get("lang") or turn.lang_hint or "fr"
+        current = state.lang or turn.lang_hint or "fr"
         understood = None
         if text.strip():
             understood = self._deps.understanding.understand(text, current, now=now)
@@ -111,38 +134,35 @@ class Engine:
                 current = understood.lang
         if turn.lang_hint in ("fr", "en") and not text.strip():
             current = turn.lang_hint
-        state["lang"] = current
 
-        outcome = Outcome(state=state, lang=current)
-        if understood is not None:
-            outcome.understood = _understood_json(understood)
+        # What was offered is answered now (or not at all): the turn offers anew.
         ctx = self._ctx(
             Turn(text, choice, turn.lang_hint, had_secret, turn.client),
             text,
             understood,
-            outcome,
+            replace(state, lang=current, offered=()),
             progress,
             reference,
         )
-        if had_secret:
-            outcome.events.append(("secret.redacted", {}))
-            ctx.say("password_warning")
-        if state.get("handoff"):
-            return outcome  # staff own the conversation now; the bot stays silent
+        await self._step(ctx, choice)
+        return ctx.outcome(_understood_json(understood) if understood is not None else None)
 
+    async def _step(self, ctx: Ctx, choice: str | None) -> None:
+        if ctx.turn.had_secret:
+            ctx.event("secret.redacted")
+            ctx.say("password_warning")
         if choice is not None and await self._on_choice(ctx, choice):
-            return outcome
-        flow_name = state.get("flow")
+            return
+        flow_name = ctx.state.flow
         flow = FLOWS.get(flow_name or "")
         if flow is not None and flow.resume is not None:
-            outcome.intent = flow_name
+            ctx.intent = flow_name
             if await flow.resume(ctx):
-                return outcome
-        if understood is None:
+                return
+        if ctx.understood is None:
             ctx.say("fallback", choices=[ctx.intent_choice(i) for i in POPULAR])
-            return outcome
-        await self._route(ctx, understood)
-        return outcome
+            return
+        await self._route(ctx, ctx.understood)
 
     async def _on_choice(self, ctx: Ctx, choice: str) -> bool:
         if choice.startswith("intent:"):
@@ -150,7 +170,7 @@ class Engine:
         if choice == "human":
             return await self._start(ctx, "human")
         if choice == "rephrase":
-            ctx.state.pop("misses", None)
+            ctx.update(misses=0)
             ctx.say("rephrase")
             return True
         return False
@@ -160,24 +180,19 @@ class Engine:
         if flow is None:
             return False
         ctx.done()
-        ctx.state.pop("misses", None)
-        ctx.outcome.intent = intent
+        ctx.update(misses=0)
+        ctx.intent = intent
         await flow.start(ctx)
         return True
 
     async def _route(self, ctx: Ctx, u: Understood) -> None:
-        confident = (
-            u.confidence >= MIN_CONFIDENCE and u.confidence - u.runner_up_confidence >= MIN_MARGIN
-        )
-        if confident:
+        if _confident(u):
             await self._start(ctx, u.intent)
             return
-        misses = int(ctx.state.get("misses", 0)) + 1
-        ctx.state["misses"] = misses
-        ctx.outcome.intent = None
-        ctx.outcome.events.append(
-            ("clarify", {"candidates": [u.intent, u.runner_up], "miss": misses})
-        )
+        misses = ctx.state.misses + 1
+        ctx.update(misses=misses)
+        ctx.intent = None
+        ctx.event("clarify", {"candidates": [u.intent, u.runner_up], "miss": misses})
         if misses >= 2:
             ctx.say(
                 "clarify_again",
@@ -197,3 +212,8 @@ class Engine:
                 ctx.choice("choice.rephrase", "rephrase"),
             ],
         )
+
+
+def _confident(u: Understood) -> bool:
+    """Sure enough of `u.intent` to answer it rather than ask which topic was meant."""
+    return u.confidence >= MIN_CONFIDENCE and u.confidence - u.runner_up_confidence >= MIN_MARGIN

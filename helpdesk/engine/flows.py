@@ -75,7 +75,7 @@ CLIENT_LABELS = {
 
 async def _settings_answer(ctx: Ctx, protocol: str) -> None:
     provider = ctx.wording.provider
-    client = ctx.slots.get("client")
+    client = ctx.slots.client
     incoming = provider.imap if protocol == "imap" else provider.pop3
     label = "IMAP" if protocol == "imap" else "POP3"
     text = ctx.t(
@@ -87,7 +87,7 @@ async def _settings_answer(ctx: Ctx, protocol: str) -> None:
     )
     hint_key = f"client_settings.client.{client or 'other'}"
     text += "\n" + ctx.t(hint_key, protocol_label=label)
-    ctx.outcome.checks.append(
+    ctx.record(
         CheckRecord(
             "client_settings",
             {"protocol": protocol, "client": client},
@@ -107,7 +107,7 @@ async def _settings_answer(ctx: Ctx, protocol: str) -> None:
 async def settings_start(ctx: Ctx) -> None:
     client = client_of(ctx.understood)
     if client:
-        ctx.slots["client"] = client
+        ctx.remember(client=client)
     protocol = protocol_of(ctx.understood)
     if protocol in ("imap", "pop"):
         await _settings_answer(ctx, protocol)
@@ -126,7 +126,7 @@ async def settings_start(ctx: Ctx) -> None:
 async def settings_resume(ctx: Ctx) -> bool:
     client = client_of(ctx.understood)
     if client:
-        ctx.slots["client"] = client
+        ctx.remember(client=client)
     protocol = ctx.turn.choice or protocol_of(ctx.understood)
     if protocol in ("imap", "pop"):
         await _settings_answer(ctx, protocol)
@@ -172,10 +172,10 @@ async def bounce_start(ctx: Ctx) -> None:
 async def bounce_resume(ctx: Ctx) -> bool:
     if await _explain_bounce(ctx, ctx.text):
         return True
-    if ctx.state.get("bounce_misses"):
-        ctx.state.pop("bounce_misses")
+    if ctx.state.bounce_misses:
+        ctx.update(bounce_misses=0)
         return False
-    ctx.state["bounce_misses"] = 1
+    ctx.update(bounce_misses=1)
     ctx.say("bounce.unreadable", choices=[ctx.choice("choice.human", "human")])
     return True
 
@@ -216,7 +216,7 @@ async def not_received_resume(ctx: Ctx) -> bool:
         source = ctx.turn.choice or _software_from_text(ctx)
         if source is None:
             return False
-        ctx.slots["source"] = source
+        ctx.remember(source=source)
         if source == "webmail":
             ctx.say("not_received.ask_details")
             ctx.goto("not_received", "details")
@@ -236,20 +236,20 @@ async def not_received_resume(ctx: Ctx) -> bool:
             ctx.goto("not_received", "details")
         return True
     if step == "details":
-        recipient = email_of(ctx.understood) or ctx.slots.get("recipient")
+        recipient = email_of(ctx.understood) or ctx.slots.recipient
         moment = moment_of(ctx.understood)
         if moment:
-            ctx.slots["when"], ctx.slots["when_resolved"] = moment
-        when = ctx.slots.get("when")
+            ctx.remember(when=moment[0], when_resolved=moment[1])
+        when = ctx.slots.when
         if recipient:
-            ctx.slots["recipient"] = recipient
+            ctx.remember(recipient=recipient)
         if recipient and when:
             details = {
                 "recipient": recipient,
                 "when": when,
-                "when_resolved": ctx.slots.get("when_resolved"),
+                "when_resolved": ctx.slots.when_resolved,
             }
-            ctx.outcome.events.append(("not_received.details", details))
+            ctx.event("not_received.details", details)
             ctx.handoff("not_received.handoff", recipient=recipient, when=when)
             return True
         if not recipient and not when:
@@ -322,9 +322,7 @@ async def _request_reset(ctx: Ctx, address: str) -> None:
         reference=ctx.reference,
         network=ctx.turn.client,
     )
-    ctx.outcome.checks.append(
-        CheckRecord("password_reset", {"address": address}, {"request": result})
-    )
+    ctx.record(CheckRecord("password_reset", {"address": address}, {"request": result}))
     human = [ctx.choice("choice.human", "human")]
     if result == "limited":
         ctx.say("password_forgot.limited", choices=human)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from helpdesk.engine.state import DialogueState
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,18 @@ class Link:
 
 @dataclass(frozen=True)
 class Reply:
-    """One bot message: plain text (never HTML), optional quick replies and links."""
+    """One bot message: plain text (never HTML), optional quick replies and links.
+
+    `key` names the wording it was rendered from (None for a check's own text): a channel
+    that words something its own way (the email's hand-off) finds the reply by its key,
+    never by comparing sentences.
+    """
 
     text: str
     choices: tuple[Choice, ...] = ()
     links: tuple[Link, ...] = ()
     intent: str | None = None
+    key: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,15 +62,19 @@ class CheckRecord:
     result: dict[str, Any]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
-    """The engine's answer to one turn."""
+    """The engine's answer to one turn: the new state and what to say, check and record."""
 
-    state: dict[str, Any]
-    lang: str
-    replies: list[Reply] = field(default_factory=list)
+    state: DialogueState
+    replies: tuple[Reply, ...] = ()
     understood: dict[str, Any] | None = None
-    checks: list[CheckRecord] = field(default_factory=list)
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    checks: tuple[CheckRecord, ...] = ()
+    events: tuple[tuple[str, dict[str, Any]], ...] = ()
     handoff: bool = False  # the ticket now waits for staff; the bot stops answering
     intent: str | None = None
+
+    @property
+    def lang(self) -> str:
+        """The language the replies are in (the conversation's)."""
+        return self.state.lang or "fr"

@@ -1,0 +1,158 @@
+"""The dialogue state: where the bot stands with one customer, owned by the engine.
+
+A frozen value. The engine makes a new one at every turn (`Engine.handle`); channels
+store it as JSON (`Conversation.state`), hand it back on the next turn, and read it,
+but never build or edit one except through the verbs below (`in_lang`,
+`still_waiting_from`). Who holds the conversation (bot or staff) is not in it: that is
+a fact on the ticket, and the engine is not called while staff hold it.
+
+`from_json` reads any stored dict without error: older shapes (`offered` as bare values
+with `offered_labels` beside them, the former `handoff` key), unknown keys and wrong
+types are read as the nearest valid state. A new field is one attribute here, one line
+in `to_json` and one in `from_json`; an absent key reads as its default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from helpdesk.engine.model import Choice
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _count(value: Any) -> int:
+    # bool is an int to Python, but `true` was never a count.
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+@dataclass(frozen=True)
+class Slots:
+    """What the customer told the current flow (all text, None until given)."""
+
+    client: str | None = None  # mail client, as a wording key ("outlook", "other", ...)
+    recipient: str | None = None  # the address that did not receive a mail
+    when: str | None = None  # when it was sent, as the customer wrote it
+    when_resolved: str | None = None  # the same moment in ISO 8601
+    source: str | None = None  # what sent it: "client_app", "software", "webmail"
+
+    def to_json(self) -> dict[str, str]:
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Slots:
+        if not isinstance(raw, Mapping):
+            return cls()
+        return cls(**{f.name: _text(raw.get(f.name)) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    """Language, the flow waiting for an answer, its slots, the quick replies on offer."""
+
+    lang: str | None = None  # the conversation's language; None until the first turn
+    flow: str | None = None  # the flow waiting for the customer's next input
+    step: str | None = None  # where in that flow
+    slots: Slots = field(default_factory=Slots)
+    # The quick replies of the bot's last message: only these can be answered by a choice.
+    offered: tuple[Choice, ...] = ()
+    misses: int = 0  # messages in a row the bot could not place
+    bounce_misses: int = 0  # pasted texts in a row that held no readable bounce
+
+    # --- reading
+
+    def offered_choice(self, value: str) -> Choice | None:
+        """The quick reply on offer with this value."""
+        return next((c for c in self.offered if c.value == value), None)
+
+    @property
+    def waiting(self) -> bool:
+        """Whether a flow waits for the customer's answer to a question."""
+        return self.flow is not None
+
+    # --- verbs for channels
+
+    def in_lang(self, lang: str) -> DialogueState:
+        """The same dialogue, continued in `lang` (the customer pressed a language button)."""
+        return replace(self, lang=lang)
+
+    def restarted(self) -> DialogueState:
+        """A fresh dialogue in the same language (staff handed the conversation back)."""
+        return DialogueState(lang=self.lang)
+
+    def still_waiting_from(self, earlier: DialogueState) -> DialogueState:
+        """This state, but still waiting where `earlier` waited if this one waits for
+        nothing: the customer's reply can then answer the earlier question (an email that
+        asked two things gets one answer that ends with one question)."""
+        if self.waiting or not earlier.waiting:
+            return self
+        return replace(
+            self,
+            flow=earlier.flow,
+            step=earlier.step,
+            slots=earlier.slots,
+            offered=earlier.offered,
+            bounce_misses=earlier.bounce_misses,
+        )
+
+    # --- storage
+
+    def to_json(self) -> dict[str, Any]:
+        """What `Conversation.state` stores; keys at their default are left out."""
+        out: dict[str, Any] = {}
+        if self.lang:
+            out["lang"] = self.lang
+        if self.flow:
+            out["flow"] = self.flow
+        if self.step:
+            out["step"] = self.step
+        slots = self.slots.to_json()
+        if slots:
+            out["slots"] = slots
+        if self.offered:
+            out["offered"] = [{"label": c.label, "value": c.value} for c in self.offered]
+        if self.misses:
+            out["misses"] = self.misses
+        if self.bounce_misses:
+            out["bounce_misses"] = self.bounce_misses
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Any) -> DialogueState:
+        """The state stored as `raw`; anything unreadable in it reads as the default."""
+        if not isinstance(raw, Mapping):
+            return cls()
+        flow = _text(raw.get("flow"))
+        return cls(
+            lang=_text(raw.get("lang")),
+            flow=flow,
+            step=_text(raw.get("step")) if flow else None,
+            slots=Slots.from_json(raw.get("slots")),
+            offered=_offered(raw.get("offered"), raw.get("offered_labels")),
+            misses=_count(raw.get("misses")),
+            bounce_misses=_count(raw.get("bounce_misses")),
+        )
+
+
+def _offered(offered: Any, labels: Any) -> tuple[Choice, ...]:
+    """Offered choices, stored as {label, value} objects, or in the older shape: bare
+    values in `offered` with their labels kept apart in `offered_labels`."""
+    if not isinstance(offered, list):
+        return ()
+    known: dict[str, str] = {}
+    for item in labels if isinstance(labels, list) else ():
+        if isinstance(item, Mapping) and _text(item.get("value")):
+            known[str(item["value"])] = str(item.get("label") or item["value"])
+    choices: list[Choice] = []
+    for item in offered:
+        if isinstance(item, Mapping):
+            value = _text(item.get("value"))
+            if value:
+                choices.append(Choice(_text(item.get("label")) or value, value))
+        elif isinstance(item, str) and item:
+            choices.append(Choice(known.get(item, item), item))
+    return tuple(choices)
