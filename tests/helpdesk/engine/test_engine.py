@@ -1,0 +1,184 @@
+"""`Engine.handle` as a step: choices, clarification, language, secrets, and a state that
+is never changed in place."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from helpdesk.engine import Choice, DialogueState, Engine, Turn, Wording
+from helpdesk.engine.flows import POPULAR
+from tests.helpdesk.engine.conftest import (
+    NOW,
+    REFERENCE,
+    Dialogue,
+    keys_of,
+    text_of,
+    values_offered,
+)
+
+
+def test_opening_offers_the_popular_topics(engine: Engine) -> None:
+    """The opening is in the asked language and offers the popular topics, with labels."""
+    outcome = engine.opening("en")
+    assert keys_of(outcome) == ["opening"]
+    assert outcome.state == DialogueState(lang="en", offered=outcome.replies[0].choices)
+    assert values_offered(outcome) == [f"intent:{i}" for i in POPULAR]
+    assert outcome.state.offered_choice("intent:webmail") == Choice(
+        "Webmail access", "intent:webmail"
+    )
+
+
+async def test_the_state_given_is_left_as_it_was(engine: Engine) -> None:
+    """A turn returns a new state and frozen outcome; the state passed in is unchanged."""
+    before = DialogueState(lang="fr", flow="client_settings", step="protocol")
+    copy = dataclasses.replace(before)
+    outcome = await engine.handle(before, Turn("imap"), reference=REFERENCE, now=NOW)
+    assert before == copy
+    assert outcome.state != before and not outcome.state.waiting
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        outcome.state.lang = "en"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        outcome.handoff = True  # type: ignore[misc]
+    assert isinstance(outcome.replies, tuple)
+
+
+async def test_picking_a_topic_starts_its_flow(engine: Engine) -> None:
+    """A topic offered in the opening, picked, starts that topic's flow."""
+    d = Dialogue(engine, "fr")
+    outcome = await d.choose("intent:client_settings")
+    assert outcome.intent == "client_settings"
+    assert keys_of(outcome) == ["client_settings.ask_protocol"]
+    assert outcome.understood is None
+
+
+async def test_a_choice_not_offered_is_read_as_text(engine: Engine) -> None:
+    """A choice value the last message did not offer is not trusted: it is read as text."""
+    d = Dialogue(engine, "en")
+    await d.say("thank you")  # offers nothing
+    outcome = await d.choose("imap")
+    assert outcome.understood is not None
+    assert outcome.understood["entities"]["protocols"] == ["IMAP"]
+
+
+async def test_an_earlier_offer_is_gone_after_the_next_message(engine: Engine) -> None:
+    """Only the last message's quick replies count: an answer without choices clears them."""
+    d = Dialogue(engine, "en")
+    asked = await d.say("how do I set up Outlook?")
+    assert values_offered(asked) == ["imap", "pop", "unsure"]
+    answered = await d.say("imap please")
+    assert answered.state.offered == ()
+
+
+async def test_unclear_twice_offers_a_person(engine: Engine) -> None:
+    """Below the confidence floor the bot asks which topic; a second miss offers a person."""
+    d = Dialogue(engine, "fr")
+    first = await d.say("euh")
+    assert keys_of(first) == ["clarify"]
+    assert first.state.misses == 1 and first.intent is None
+    assert len(values_offered(first)) == 3 and values_offered(first)[-1] == "rephrase"
+    assert first.events[0][0] == "clarify"
+    second = await d.say("bof")
+    assert keys_of(second) == ["clarify_again"]
+    assert values_offered(second) == ["human", "rephrase"]
+    assert second.state.misses == 2
+    handed = await d.choose("human")
+    assert handed.handoff and keys_of(handed) == ["handoff"]
+
+
+async def test_rephrase_starts_the_count_again(engine: Engine) -> None:
+    """'I'll rephrase' invites the customer to say more and forgets the misses."""
+    d = Dialogue(engine, "fr")
+    await d.say("euh")
+    outcome = await d.choose("rephrase")
+    assert keys_of(outcome) == ["rephrase"]
+    assert outcome.state.misses == 0
+
+
+async def test_a_clear_request_forgets_earlier_misses(engine: Engine) -> None:
+    """Once a topic is recognised, the misses are forgotten."""
+    d = Dialogue(engine, "fr")
+    await d.say("euh")
+    outcome = await d.say("comment accéder au webmail ?")
+    assert outcome.state.misses == 0
+
+
+async def test_a_clarified_topic_can_be_picked(engine: Engine) -> None:
+    """The clarification's first choice is a topic that starts its flow."""
+    d = Dialogue(engine, "fr")
+    asked = await d.say("euh")
+    assert keys_of(asked) == ["clarify"]
+    value = values_offered(asked)[0]
+    outcome = await d.choose(value)
+    assert outcome.intent == value.removeprefix("intent:")
+
+
+async def test_the_language_follows_the_customer(engine: Engine, wording: Wording) -> None:
+    """A sentence in English moves a French conversation to English; the replies follow."""
+    d = Dialogue(engine, "fr")
+    outcome = await d.say("how do I log in to webmail?")
+    assert outcome.state.lang == "en" and outcome.lang == "en"
+    assert text_of(outcome) == wording.say("en", "webmail.answer")
+
+
+async def test_a_short_message_keeps_the_language(engine: Engine) -> None:
+    """Fewer than three words do not change the conversation's language."""
+    d = Dialogue(engine, "fr")
+    outcome = await d.say("thanks")
+    assert outcome.state.lang == "fr"
+
+
+async def test_the_language_button_alone_switches(engine: Engine) -> None:
+    """An empty turn with a language hint (the widget's button) switches the language."""
+    d = Dialogue(engine, "fr")
+    outcome = await engine.handle(d.state, Turn("", lang_hint="en"), reference=REFERENCE)
+    assert outcome.state.lang == "en"
+    assert keys_of(outcome) == ["fallback"]
+
+
+async def test_a_new_conversation_takes_the_hint(engine: Engine) -> None:
+    """A state with no language yet takes the channel's hint."""
+    outcome = await engine.handle(
+        DialogueState(), Turn("merci", lang_hint="en"), reference=REFERENCE
+    )
+    assert outcome.state.lang == "en"
+
+
+async def test_a_typed_password_is_masked_and_warned_about(engine: Engine) -> None:
+    """A password in the message is redacted before understanding, with a warning first."""
+    d = Dialogue(engine, "fr")
+    outcome = await d.say("mon mot de passe est Tr0ub4dor&3 et ça ne marche pas")
+    assert keys_of(outcome)[0] == "password_warning"
+    assert ("secret.redacted", {}) in outcome.events
+    assert "Tr0ub4dor" not in repr(outcome)
+
+
+async def test_a_password_redacted_by_the_channel_is_warned_about(engine: Engine) -> None:
+    """A channel that already redacted a secret says so, and the warning is given."""
+    d = Dialogue(engine, "en")
+    outcome = await d.say("my password is [redacted] and it fails", had_secret=True)
+    assert keys_of(outcome)[0] == "password_warning"
+
+
+async def test_what_was_understood_is_reported(engine: Engine) -> None:
+    """The outcome carries the understanding: language, intent, entities."""
+    outcome = await Dialogue(engine, "fr").say("vérifiez le SPF de exemple.fr")
+    assert outcome.understood is not None
+    assert outcome.understood["intent"] == "spf"
+    assert outcome.understood["entities"]["domains"] == ["exemple.fr"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("comment configurer thunderbird en imap", "client_settings"),
+        ("how do I log in to webmail?", "webmail"),
+        ("bonjour, merci beaucoup", None),
+        ("euh", None),
+        ("I want to talk to a human", None),
+    ],
+)
+def test_clear_intent(engine: Engine, text: str, intent: str | None) -> None:
+    """A clear request is named; a courtesy, a call for a person or a vague text is not."""
+    assert engine.clear_intent(text, "fr") == intent
