@@ -21,14 +21,13 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from helpdesk.chat.frames import Refused, clean_text, read_frame
-from helpdesk.chat.limits import AddressGate, TokenBucket, address_key
-from helpdesk.chat.service import ChatService, ChatSession
+from helpdesk.chat.limits import TokenBucket, address_key
+from helpdesk.chat.service import ChatSession
 from helpdesk.engine import Turn
+from helpdesk.keys import CHAT, CHAT_GATE
 
 log = logging.getLogger("helpdesk.chat")
 
-CHAT = web.AppKey("chat", ChatService)
-CHAT_GATE = web.AppKey("chat_gate", AddressGate)
 
 
 async def chat_ws(request: web.Request) -> web.WebSocketResponse:

@@ -7,9 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from helpdesk.console.guard import CSRF_FIELD, current_staff
-from helpdesk.console.services import CONSOLE
 from helpdesk.console.texts import LANG_COOKIE, request_lang
-from helpdesk.keys import TEMPLATES
+from helpdesk.keys import CONSOLE, TEMPLATES
 from helpdesk.templating import LANGS
 
 

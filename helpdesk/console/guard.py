@@ -11,9 +11,8 @@ from urllib.parse import quote, urlsplit
 from aiohttp import hdrs, web
 
 from helpdesk.console.auth import Staff
-from helpdesk.console.services import CONSOLE
 from helpdesk.console.texts import request_lang
-from helpdesk.keys import SETTINGS
+from helpdesk.keys import CONSOLE, SETTINGS
 
 PREFIX = "/staff"
 SESSION_COOKIE = "hd_staff"

@@ -15,10 +15,9 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from helpdesk.chat.hub import Event
-from helpdesk.chat.ws import CHAT
 from helpdesk.console.actions import Refused
 from helpdesk.console.guard import current_staff, session_token
-from helpdesk.console.services import CONSOLE
+from helpdesk.keys import CHAT, CONSOLE
 
 log = logging.getLogger("helpdesk.console")
 

@@ -1,16 +1,18 @@
-"""The console's services, built once per application and reached through `CONSOLE`."""
+"""The console's services, built once by the composition root (helpdesk.app)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
-from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.aio import stop_all, wait_event
-from helpdesk.chat.ws import CHAT
+from helpdesk.chat.hub import ChatHub
+from helpdesk.config import Settings
 from helpdesk.console.actions import TicketActions
 from helpdesk.console.admin import Admin
 from helpdesk.console.auth import Authenticator, SessionStore
@@ -18,8 +20,6 @@ from helpdesk.console.queue import TicketQueue
 from helpdesk.console.search import SearchIndex
 from helpdesk.console.texts import Texts
 from helpdesk.console.transcript import TranscriptStore
-from helpdesk.email.setup import EMAIL
-from helpdesk.keys import SESSIONS, SETTINGS
 
 log = logging.getLogger("helpdesk.console")
 
@@ -40,50 +40,42 @@ class Console:
     secure_cookies: bool
 
 
-CONSOLE = web.AppKey("console", Console)
-
-
-def console_context(
-    texts: Texts, *, index_every: float = INDEX_EVERY, purge_every: float = PURGE_EVERY
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    """cleanup_ctx: build the console over the app's database and chat hub, and run its
-    housekeeping (search index, retention, expired sessions) while the app runs."""
-
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        sessions = app[SESSIONS]
-        settings = app[SETTINGS]
-        staff_sessions = SessionStore(sessions)
-        index = SearchIndex(sessions)
-        console = Console(
-            sessions=staff_sessions,
-            auth=Authenticator(sessions),
-            index=index,
-            queue=TicketQueue(sessions, index),
-            transcripts=TranscriptStore(sessions),
-            actions=TicketActions(
-                sessions,
-                app[CHAT].hub,
-                texts,
-                settings.provider,
-                # The email channel starts after the console: its ids are looked up when a
-                # mail is written.
-                message_ids=lambda reference: app[EMAIL].ids.new(reference),
-            ),
-            admin=Admin(sessions, staff_sessions),
-            texts=texts,
-            secure_cookies=settings.public_url.startswith("https://"),
-        )
-        app[CONSOLE] = console
-        stopping = asyncio.Event()
-        tasks = [
-            asyncio.create_task(_every(index_every, "search index", index.rescan, stopping)),
-            asyncio.create_task(_every(purge_every, "retention", lambda: _tidy(console), stopping)),
-        ]
-        yield
+@contextlib.asynccontextmanager
+async def console_services(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChatHub,
+    texts: Texts,
+    message_ids: Callable[[str], str],
+    *,
+    index_every: float = INDEX_EVERY,
+    purge_every: float = PURGE_EVERY,
+) -> AsyncIterator[Console]:
+    """The console over the given database and chat hub, with its housekeeping (search
+    index, retention, expired sessions) running until the block ends."""
+    staff_sessions = SessionStore(sessions)
+    index = SearchIndex(sessions)
+    console = Console(
+        sessions=staff_sessions,
+        auth=Authenticator(sessions),
+        index=index,
+        queue=TicketQueue(sessions, index),
+        transcripts=TranscriptStore(sessions),
+        actions=TicketActions(sessions, hub, texts, settings.provider, message_ids=message_ids),
+        admin=Admin(sessions, staff_sessions),
+        texts=texts,
+        secure_cookies=settings.public_url.startswith("https://"),
+    )
+    stopping = asyncio.Event()
+    tasks = [
+        asyncio.create_task(_every(index_every, "search index", index.rescan, stopping)),
+        asyncio.create_task(_every(purge_every, "retention", lambda: _tidy(console), stopping)),
+    ]
+    try:
+        yield console
+    finally:
         stopping.set()
         await stop_all(tasks, patience=10)
-
-    return ctx
 
 
 async def _tidy(console: Console) -> None:

@@ -1,4 +1,4 @@
-"""Wiring the console into the application: routes, the guard, housekeeping, assets."""
+"""The console's routes: pages, the guard, assets."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from aiohttp.typedefs import Handler
 
 from helpdesk.console import live, views_admin, views_auth, views_tickets
 from helpdesk.console.guard import no_store, staff_guard
-from helpdesk.console.services import console_context
-from helpdesk.console.texts import Texts
 from helpdesk.web.pages import STATIC_DIR, Asset
 
 ASSETS = {
@@ -29,19 +27,9 @@ def _serve(asset: Asset) -> Handler:
     return handler
 
 
-def setup_console(app: web.Application, *, housekeeping_every: float | None = None) -> None:
-    """Add the staff console to `app` (after the database and chat contexts).
-
-    `housekeeping_every` (seconds) makes the search index and retention run that often,
-    for tests; by default the index catches up every 30 s and retention runs hourly.
-    """
-    texts = Texts()  # read and checked now: a missing translation stops the start-up
-    timing = (
-        {}
-        if housekeeping_every is None
-        else {"index_every": housekeeping_every, "purge_every": housekeeping_every}
-    )
-    app.cleanup_ctx.append(console_context(texts, **timing))
+def add_routes(app: web.Application) -> None:
+    """The staff console's pages, its guard and its assets (its services are built by
+    the composition root, helpdesk.app)."""
     app.middlewares.append(staff_guard)
     app.on_response_prepare.append(no_store)
     router = app.router

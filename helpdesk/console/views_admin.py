@@ -8,8 +8,8 @@ from aiohttp import web
 from helpdesk.console._render import form, render
 from helpdesk.console.admin import AdminRefused
 from helpdesk.console.guard import PREFIX, current_staff
-from helpdesk.console.services import CONSOLE
 from helpdesk.db.models import StaffRole
+from helpdesk.keys import CONSOLE
 
 ADMIN = f"{PREFIX}/admin"
 

@@ -16,7 +16,7 @@ from helpdesk.console.guard import (
     current_staff,
     tokens_match,
 )
-from helpdesk.console.services import CONSOLE
+from helpdesk.keys import CONSOLE
 
 log = logging.getLogger("helpdesk.console")
 

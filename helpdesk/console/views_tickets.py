@@ -15,11 +15,10 @@ from helpdesk.console.actions import Refused
 from helpdesk.console.checks import summarize
 from helpdesk.console.guard import PREFIX, current_staff
 from helpdesk.console.queue import CHANNELS, LANGS, STATUS_ORDER, Cursor, QueueFilter
-from helpdesk.console.services import CONSOLE
 from helpdesk.console.texts import request_lang
 from helpdesk.console.transcript import Transcript
 from helpdesk.db.models import TicketStatus
-from helpdesk.keys import SETTINGS, TEMPLATES
+from helpdesk.keys import CONSOLE, SETTINGS, TEMPLATES
 
 
 def _clock(request: web.Request) -> Callable[[datetime | None], str]:

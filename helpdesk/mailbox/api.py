@@ -33,6 +33,7 @@ from typing import Any
 
 from aiohttp import web
 
+from helpdesk.keys import MAILBOX_API_SERVICE
 from helpdesk.mailbox.service import (
     InvalidRequest,
     MailboxExists,
@@ -44,7 +45,6 @@ from helpdesk.mailbox.service import (
 
 log = logging.getLogger("helpdesk.mailbox.api")
 
-SERVICE = web.AppKey("mailbox_service", MailboxService)
 MAX_BODY = 64 * 1024
 
 
@@ -98,7 +98,7 @@ def _str(data: dict[str, Any], key: str, *, optional: bool = False) -> Any:
 
 
 def _service(request: web.Request) -> MailboxService:
-    return request.app[SERVICE]
+    return request.app[MAILBOX_API_SERVICE]
 
 
 async def list_mailboxes(request: web.Request) -> web.Response:
@@ -199,13 +199,13 @@ async def reset_password(request: web.Request) -> web.Response:
 def mailbox_api(token: str, service: MailboxService | None = None) -> web.Application:
     """The API as an application to mount (`app.add_subapp("/api/mailbox", ...)`).
 
-    Without `service`, set `api[SERVICE]` before the application starts.
+    Without `service`, set `api[MAILBOX_API_SERVICE]` before the application starts.
     """
     if len(token) < 32:
         raise ValueError("the mailbox API token must have at least 32 characters")
     api = web.Application(middlewares=[_auth_middleware(token)], client_max_size=MAX_BODY)
     if service is not None:
-        api[SERVICE] = service
+        api[MAILBOX_API_SERVICE] = service
     r = api.router
     r.add_get("/v1/mailboxes", list_mailboxes)
     r.add_post("/v1/mailboxes", create_mailbox)

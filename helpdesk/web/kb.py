@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from helpdesk.kb import KnowledgeBase, load_articles
-from helpdesk.kb_paths import KB_DIR
-from helpdesk.keys import SETTINGS, TEMPLATES
+from helpdesk.keys import KB, SETTINGS, TEMPLATES
 from helpdesk.templating import LANGS, pick_lang
-
-KB = web.AppKey("kb", KnowledgeBase)
 
 MAX_QUERY = 200  # characters of `q` that are searched and echoed back
 
@@ -55,13 +51,8 @@ async def _to_index(request: web.Request) -> web.Response:
     raise web.HTTPPermanentRedirect(request.rel_url.with_path("/kb/").with_query(request.query))
 
 
-def add_routes(app: web.Application, kb: KnowledgeBase | None = None) -> None:
-    """Load the knowledge base (once, now: a bad article stops start-up) and serve it.
-
-    Stores it under `KB`, where the chat engine finds the links of its answers.
-    """
-    settings = app[SETTINGS]
-    app[KB] = kb or KnowledgeBase(load_articles(KB_DIR), settings.provider, settings.public_url)
+def add_routes(app: web.Application) -> None:
+    """Serve the knowledge base stored under `KB` (loaded by the composition root)."""
     app.router.add_get("/kb", _to_index)
     app.router.add_get("/kb/", kb_index, name="kb_index")
     app.router.add_get("/kb/{lang}/{id}", kb_article, name="kb_article")

@@ -16,8 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from helpdesk.keys import SESSIONS, SETTINGS, TEMPLATES
-from helpdesk.mailbox.keys import RESETS
+from helpdesk.keys import RESET_SCRIPT, RESETS, SESSIONS, SETTINGS, TEMPLATES
 from helpdesk.mailbox.policy import MISMATCH
 from helpdesk.mailbox.reset import RATE_LIMITED, RequestResult, parse_context
 from helpdesk.mailbox.service import LinkState
@@ -270,19 +269,18 @@ async def request_submit(request: web.Request) -> web.Response:
 
 async def reset_script(request: web.Request) -> web.Response:
     return web.Response(
-        body=request.app[SCRIPT],
+        body=request.app[RESET_SCRIPT],
         content_type="text/javascript",
         charset="utf-8",
         headers={"Cache-Control": "public, max-age=300"},
     )
 
 
-SCRIPT = web.AppKey("reset_script", bytes)
 
 
 def add_routes(app: web.Application) -> None:
     """Register `/reset`, `/reset/{token}` and `/reset.js`."""
-    app[SCRIPT] = (STATIC_DIR / "reset.js").read_bytes()
+    app[RESET_SCRIPT] = (STATIC_DIR / "reset.js").read_bytes()
     app.router.add_get("/reset", request_form, name="reset_request")
     app.router.add_post("/reset", request_submit)
     app.router.add_get("/reset/{token}", reset_form, name="reset")

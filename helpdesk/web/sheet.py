@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from helpdesk.keys import SETTINGS
-from helpdesk.mailbox.keys import SHEETS
+from helpdesk.keys import SETTINGS, SHEETS
 from helpdesk.mailbox.reset import parse_context
 from helpdesk.web.reset import csrf_ok, csrf_value, page_lang, read_form, render_page
 

@@ -15,9 +15,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from helpdesk.chat.ws import CHAT
 from helpdesk.db.models import Message
-from helpdesk.keys import SESSIONS
+from helpdesk.keys import CHAT, SESSIONS
 from tests.browser.conftest import Console, Helpdesk, OpenPage
 from tests.conftest import free_port
 

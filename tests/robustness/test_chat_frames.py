@@ -22,12 +22,11 @@ from sqlalchemy import func, select
 
 from diagnostics.zone import ZoneResolver
 from helpdesk.app import create_app
-from helpdesk.chat.ws import CHAT, CHAT_GATE
 from helpdesk.config import Settings
 from helpdesk.db import create_engine
 from helpdesk.db.migrate import upgrade
 from helpdesk.db.models import Message, Ticket
-from helpdesk.keys import SESSIONS
+from helpdesk.keys import CHAT, CHAT_GATE, SESSIONS
 from tests.chatclient import ChatCustomer
 from tests.conftest import free_port
 

@@ -16,11 +16,10 @@ from aiohttp.test_utils import TestClient
 from diagnostics.zone import ZoneResolver
 from helpdesk.app import create_app
 from helpdesk.config import Settings
-from helpdesk.console.services import CONSOLE
 from helpdesk.db import create_engine
 from helpdesk.db.migrate import upgrade
 from helpdesk.db.models import utcnow
-from helpdesk.keys import ENGINE
+from helpdesk.keys import CONSOLE, ENGINE
 from helpdesk.staff.accounts import create_staff
 from tests.chatclient import ChatCustomer
 

@@ -8,8 +8,7 @@ from email.policy import default
 from sqlalchemy import select
 
 from helpdesk.db.models import Message, OutboxMail, Ticket, TicketEvent
-from helpdesk.email.setup import EMAIL
-from helpdesk.keys import SESSIONS
+from helpdesk.keys import EMAIL, SESSIONS
 from tests.helpdesk.console.conftest import AGENT, Desk
 from tests.helpdesk.console.test_takeover import act
 

@@ -26,7 +26,8 @@ from helpdesk.app import create_app
 from helpdesk.config import Settings, load_settings
 from helpdesk.db import create_engine
 from helpdesk.db.migrate import upgrade
-from helpdesk.email import EMAIL, EmailChannel
+from helpdesk.email import EmailChannel
+from helpdesk.keys import EMAIL
 from tests.conftest import free_port, missing_peer
 from tests.dnsserver import DNSServer
 from tests.helpdesk.chat.conftest import ZONE

@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from helpdesk.db.models import Message, OutboxMail, Ticket, TicketEvent
-from helpdesk.keys import SESSIONS
-from helpdesk.mailbox.keys import MAILBOXES
+from helpdesk.keys import MAILBOXES, SESSIONS
 from helpdesk.mailbox.service import NewMailbox
 from tests.helpdesk.email.conftest import (
     SUPPORT,

@@ -21,10 +21,10 @@ from helpdesk.app import create_app
 from helpdesk.config import Settings, load_settings
 from helpdesk.db import create_engine, session_factory
 from helpdesk.db.migrate import upgrade
+from helpdesk.keys import MAILBOXES, RESETS
 from helpdesk.mailbox.api import mailbox_api
 from helpdesk.mailbox.embedded import EmbeddedMailboxService
 from helpdesk.mailbox.http_client import HttpMailboxService
-from helpdesk.mailbox.keys import MAILBOXES, RESETS
 from helpdesk.mailbox.reset import PasswordResets
 from helpdesk.mailbox.service import MailboxService
 from tests.chatclient import ChatCustomer

@@ -15,10 +15,10 @@ from helpdesk.app import create_app
 from helpdesk.config import ConfigError, Settings, load_settings
 from helpdesk.db import create_engine
 from helpdesk.db.migrate import upgrade
+from helpdesk.keys import MAILBOXES, RESETS
 from helpdesk.mailbox.api import mailbox_api
 from helpdesk.mailbox.embedded import EmbeddedMailboxService
 from helpdesk.mailbox.http_client import HttpMailboxService
-from helpdesk.mailbox.keys import MAILBOXES, RESETS
 from helpdesk.mailbox.service import NewMailbox, ServiceUnavailable
 from tests.chatclient import ChatCustomer
 from tests.conftest import free_port

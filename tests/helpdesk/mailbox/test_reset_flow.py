@@ -12,11 +12,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from helpdesk.db.models import OutboxMail, OutboxStatus, Ticket, TicketEvent
-from helpdesk.keys import SESSIONS
+from helpdesk.keys import OUTBOX, SESSIONS
 from helpdesk.mailbox.models import MailboxLink
 from helpdesk.mailbox.reset import PER_NETWORK
 from helpdesk.mailbox.service import NewMailbox
-from helpdesk.outbox.keys import OUTBOX
 from tests.chatclient import ChatCustomer, bot_text, last_bot
 from tests.helpdesk.mailbox.conftest import PUBLIC_URL, Desk
 from tests.helpdesk.outbox.relay import running_relay

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from helpdesk.keys import OUTBOX
 from helpdesk.mailbox.service import NewMailbox
-from helpdesk.outbox.keys import OUTBOX
 from tests.helpdesk.mailbox.conftest import PUBLIC_URL, Desk, as_browser, cli, csrf_of
 
 SHEET = re.compile(re.escape(PUBLIC_URL) + r"/settings/[A-Za-z0-9_-]{43}")
