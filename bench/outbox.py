@@ -21,6 +21,7 @@ if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -29,6 +30,8 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default
@@ -104,57 +107,71 @@ async def until(predicate: Any, within: float) -> None:
         await asyncio.sleep(0.01)
 
 
-async def kills(count: int, burst: int, rng: random.Random) -> tuple[int, int]:
+@dataclass
+class Run:
+    sink: Sink
+    port: int
+    env: dict[str, str]
+    data: Path
+    relay: Controller
+
+    def relay_down(self) -> None:
+        self.relay.stop()
+
+    def relay_up(self) -> None:
+        self.relay = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.relay.start()
+
+
+@contextlib.asynccontextmanager
+async def queued(burst: int) -> AsyncIterator[Run]:
+    """A relay on loopback and a migrated data dir with `burst` mails in the outbox."""
     sink, port = Sink(), free_port()
-    relay = Controller(sink, hostname="127.0.0.1", port=port)
-    relay.start()
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        env = environ(data, port)
-        await asyncio.to_thread(migrate, env)
-        await fill(data, burst)
+        run = Run(sink, port, environ(Path(tmp), port), Path(tmp), Controller(sink))
+        run.relay_up()
+        try:
+            await asyncio.to_thread(migrate, run.env)
+            await fill(run.data, burst)
+            yield run
+        finally:
+            run.relay_down()
+
+
+async def kills(count: int, burst: int, rng: random.Random) -> tuple[int, int]:
+    async with queued(burst) as run:
         marks = sorted(rng.sample(range(20, burst - 20), count))
         for mark in [*marks, None]:
-            proc = serve(env, data / "serve.log")
+            proc = serve(run.env, run.data / "serve.log")
             if mark is None:
-                await until(lambda: len(set(sink.ids)) >= burst, 120)
+                await until(lambda: len(set(run.sink.ids)) >= burst, 120)
                 proc.send_signal(signal.SIGTERM)
             else:
-                await until(lambda m=mark: len(sink.ids) >= m, 120)
+                await until(lambda m=mark: len(run.sink.ids) >= m, 120)
                 # A random moment after the mark, not the instant the relay took a mail.
                 await asyncio.sleep(rng.uniform(0, 0.05))
                 proc.send_signal(signal.SIGKILL)
             proc.wait(30)
-    relay.stop()
-    copies = Counter(sink.ids)
+    copies = Counter(run.sink.ids)
     lost = burst - len(copies)
     doubled = sum(c - 1 for c in copies.values())
     return lost, doubled
 
 
 async def outage(seconds: float, burst: int) -> tuple[int, float]:
-    sink, port = Sink(), free_port()
-    relay = Controller(sink, hostname="127.0.0.1", port=port)
-    relay.start()
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        env = environ(data, port)
-        await asyncio.to_thread(migrate, env)
-        await fill(data, burst)
-        proc = serve(env, data / "serve.log")
-        await until(lambda: len(sink.ids) >= burst // 3, 60)
-        relay.stop()
+    async with queued(burst) as run:
+        proc = serve(run.env, run.data / "serve.log")
+        await until(lambda: len(run.sink.ids) >= burst // 3, 60)
+        run.relay_down()
         down_at = time.monotonic()
         await asyncio.sleep(seconds)
-        relay = Controller(sink, hostname="127.0.0.1", port=port)
-        relay.start()
+        run.relay_up()
         back_at = time.monotonic()
-        await until(lambda: len(set(sink.ids)) >= burst, seconds * 4 + 120)
+        await until(lambda: len(set(run.sink.ids)) >= burst, seconds * 4 + 120)
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
-    relay.stop()
     print(f"  relay down {back_at - down_at:.0f} s")
-    return burst - len(set(sink.ids)), sink.times[-1] - back_at
+    return burst - len(set(run.sink.ids)), run.sink.times[-1] - back_at
 
 
 async def main() -> None:
