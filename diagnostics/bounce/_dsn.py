@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]{1,40})[ \t]*:[ \t]*(.*)$")
@@ -52,12 +53,16 @@ def _fields(text: str) -> list[tuple[str, str]]:
     return [(k, v) for k, v in out if k != "?"]
 
 
-def records(text: str) -> tuple[dict[str, str], list[DsnRecord]]:
+def records(
+    text: str, rows: Sequence[tuple[str, str]] | None = None
+) -> tuple[dict[str, str], list[DsnRecord]]:
     """Read the per-message and per-recipient fields of delivery-status text.
 
     Args:
         text: the content of a message/delivery-status part, or any text that may hold
             such fields (a pasted report).
+        rows: the fields of `text` as (lower-case name, value) rows, ("", "") for a blank
+            line, when the caller has them already (then `text` is not read again).
 
     Returns:
         (per-message fields by lower-case name, one DsnRecord per recipient in order).
@@ -65,7 +70,7 @@ def records(text: str) -> tuple[dict[str, str], list[DsnRecord]]:
     message: dict[str, str] = {}
     found: list[dict[str, str]] = []
     current: dict[str, str] | None = None
-    for name, value in _fields(text):
+    for name, value in _fields(text) if rows is None else rows:
         if name == "":
             # a blank line ends a per-recipient block (RFC 3464 §2.1)
             if current:

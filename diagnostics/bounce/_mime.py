@@ -22,6 +22,10 @@ TEXT_LIMIT = 256_000
 MAX_DEPTH = 8
 MAX_PARTS = 200
 
+# A field name as `_dsn` reads it from text.
+_DSN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,40}")
+DsnRows = tuple[tuple[str, str], ...]
+
 _HEADER_LINE = re.compile(rb"^(?:From |>?From |[!-9;-~]+:)")
 _LEADING_BLANK = re.compile(rb"[\xef\xbb\xbf\r\n \t]*")
 
@@ -36,6 +40,8 @@ class Envelope:
         fields: top-level header fields as (lower-case name, raw value) pairs.
         texts: the human-readable text parts, in order (HTML reduced to text).
         dsn: the text of each message/delivery-status part.
+        dsn_rows: for each of `dsn`, its fields as (lower-case name, value) rows with ("", "")
+            between blocks, when the email package parsed them (None: only the text).
         feedback: True when the message carries a message/feedback-report part.
         original_fields: raw header fields of the returned original message, if attached.
         attached: each attached message/rfc822 part (for forwarded bounces).
@@ -47,6 +53,7 @@ class Envelope:
         "_last",
         "attached",
         "dsn",
+        "dsn_rows",
         "feedback",
         "fields",
         "original_fields",
@@ -61,10 +68,12 @@ class Envelope:
         feedback: bool,
         original_fields: Sequence[tuple[str, str]],
         attached: tuple[Message, ...],
+        dsn_rows: tuple[DsnRows | None, ...] = (),
     ) -> None:
         self.fields = fields
         self.texts = texts
         self.dsn = dsn
+        self.dsn_rows = dsn_rows
         self.feedback = feedback
         self.original_fields = original_fields
         self.attached = attached
@@ -224,15 +233,27 @@ def _headers(msg: Message) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _dsn_text(part: Message) -> str:
+def _dsn_part(part: Message) -> tuple[str, DsnRows | None]:
+    """The text of a report part, and its fields when the email package parsed them.
+
+    The rows are what reading the text back line by line gives (`_dsn.records` did so):
+    fields whose name is a field name, a ("", "") row for each blank line between blocks.
+    """
     payload = part.get_payload()
     if isinstance(payload, list):
-        blocks = []
+        blocks: list[str] = []
+        rows: list[tuple[str, str]] = []
         for block in payload:
             if isinstance(block, Message):
-                blocks.append("\n".join(f"{k}: {v}" for k, v in _headers(block)))
-        return "\n\n".join(blocks)
-    return part_text(part)
+                fields = _headers(block)
+                if blocks:
+                    rows.append(("", ""))
+                blocks.append("\n".join(f"{k}: {v}" for k, v in fields))
+                # values are decoded with whitespace collapsed: never a line break or
+                # surrounding space, so each field is one line of the text
+                rows.extend(row for row in fields if _DSN_NAME.fullmatch(row[0]))
+        return "\n\n".join(blocks), tuple(rows)
+    return part_text(part), None
 
 
 def parse_message(data: bytes) -> Message | None:
@@ -260,6 +281,7 @@ def envelope(msg: Message) -> Envelope:
     """
     texts: list[str] = []
     dsn: list[str] = []
+    dsn_rows: list[DsnRows | None] = []
     attached: list[Message] = []
     original: tuple[tuple[str, str], ...] = ()
     feedback = False
@@ -272,11 +294,15 @@ def envelope(msg: Message) -> Envelope:
             return
         ctype = _content_type(part)
         if ctype == "message/delivery-status" or ctype == "message/global-delivery-status":
-            dsn.append(_dsn_text(part))
+            text, rows = _dsn_part(part)
+            dsn.append(text)
+            dsn_rows.append(rows)
             return
         if ctype == "message/feedback-report":
             feedback = True
-            dsn.append(_dsn_text(part))
+            text, rows = _dsn_part(part)
+            dsn.append(text)
+            dsn_rows.append(rows)
             return
         if ctype in ("message/rfc822", "message/global"):
             inner = part.get_payload()
@@ -322,6 +348,7 @@ def envelope(msg: Message) -> Envelope:
         feedback=feedback,
         original_fields=original,
         attached=tuple(attached),
+        dsn_rows=tuple(dsn_rows),
     )
 
 
@@ -370,6 +397,8 @@ def body_boundary(body: bytes) -> bytes | None:
         "copy of the original message" marker (the boundaries of a quoted original do not
         count), else None.
     """
+    if not body.startswith(b"--") and body.find(b"\n--", 0, TEXT_LIMIT) < 0:
+        return None  # no line starts with "--" (most plain-text bounces): nothing to count
     counts: dict[bytes, int] = {}
     for match in _BOUNDARY_LINE.finditer(body[:TEXT_LIMIT]):
         if _ALNUM.search(match.group(1)):  # a rule of dashes is not a boundary

@@ -331,7 +331,7 @@ def _recipient(
 
 def _from_parts(
     texts: list[str],
-    dsn_texts: list[str],
+    dsn_parts: list[tuple[str, _mime.DsnRows | None]],
     excluded: set[str],
     failed_header: str,
     original_to: str,
@@ -344,8 +344,8 @@ def _from_parts(
             return ses
     human = _text.drop_header_lines("\n".join(_text.cut_original(t) for t in texts))
     records: list[_dsn.DsnRecord] = []
-    for part in dsn_texts:
-        fields, found = _dsn.records(part)
+    for part, rows in dsn_parts:
+        fields, found = _dsn.records(part, rows)
         records.extend(found)
         local = fields.get("reporting-mta", "") or local
     if not records and ("final-recipient" in human.lower() or "diagnostic-code" in human.lower()):
@@ -490,7 +490,7 @@ def from_envelope(env: _mime.Envelope, *, forwarded: bool = False, depth: int = 
     excluded |= {a.lower() for a in _text.find_addresses(env.original("from"))}
     recipients = _from_parts(
         list(env.texts),
-        list(env.dsn),
+        list(zip(env.dsn, env.dsn_rows, strict=True)),
         excluded,
         env.header("x-failed-recipients"),
         _first_address(env.original("to")),
