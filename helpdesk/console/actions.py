@@ -28,6 +28,7 @@ from helpdesk.db.models import (
     TicketStatus,
     utcnow,
 )
+from helpdesk.desk import change_status
 
 MAX_TEXT = 20_000
 
@@ -84,7 +85,7 @@ class TicketActions:
             if ticket.channel != Channel.CHAT:
                 raise Refused(Refusal.NOT_CHAT)
             await set_holder(session, ticket.id, Holder.STAFF)
-            self._status(session, ticket, TicketStatus.WAITING_STAFF, staff)
+            await change_status(session, ticket.id, TicketStatus.WAITING_STAFF, staff.email)
             ticket.assignee_id = staff.id
             ticket.updated_at = utcnow()
             notice = self._system(ticket, "customer.joined")
@@ -101,7 +102,7 @@ class TicketActions:
             if ticket.channel != Channel.CHAT:
                 raise Refused(Refusal.NOT_CHAT)
             await set_holder(session, ticket.id, Holder.BOT)
-            self._status(session, ticket, TicketStatus.OPEN, staff)
+            await change_status(session, ticket.id, TicketStatus.OPEN, staff.email)
             ticket.assignee_id = None
             ticket.updated_at = utcnow()
             notice = self._system(ticket, "customer.handed_back")
@@ -160,7 +161,7 @@ class TicketActions:
         """Resolve or reopen."""
         async with self._sessions() as session:
             ticket = await self._get(session, ticket_id)
-            self._status(session, ticket, status, staff)
+            await change_status(session, ticket.id, status, staff.email)
             ticket.updated_at = utcnow()
             await session.commit()
 
@@ -281,22 +282,6 @@ class TicketActions:
         if ticket is None:
             raise LookupError(ticket_id)
         return ticket
-
-    def _status(
-        self, session: AsyncSession, ticket: Ticket, status: TicketStatus, staff: Staff
-    ) -> None:
-        if ticket.status == status:
-            return
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                kind="ticket.status",
-                actor=staff.email,
-                data={"from": ticket.status, "to": status.value},
-            )
-        )
-        ticket.status = status
-        ticket.resolved_at = utcnow() if status == TicketStatus.RESOLVED else None
 
     def _system(self, ticket: Ticket, key: str) -> Message:
         return Message(

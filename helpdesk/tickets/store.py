@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.db.models import Message, Ticket, TicketEvent, TicketStatus, utcnow
+from helpdesk.desk.status import change_status
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from a screen.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -119,20 +120,8 @@ class TicketStore:
         if intent is not None:
             values["intent"] = intent
         async with self._sessions() as session:
-            ticket = await session.get(Ticket, ticket_id)
-            if ticket is None:
-                return
-            if status is not None and status != ticket.status:
-                values["status"] = status
-                values["resolved_at"] = utcnow() if status == TicketStatus.RESOLVED else None
-                session.add(
-                    TicketEvent(
-                        ticket_id=ticket_id,
-                        kind="ticket.status",
-                        actor=actor,
-                        data={"from": ticket.status, "to": status},
-                    )
-                )
+            if status is not None:
+                await change_status(session, ticket_id, status, actor)
             await session.execute(update(Ticket).where(Ticket.id == ticket_id).values(**values))
             await session.commit()
 
