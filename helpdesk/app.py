@@ -168,7 +168,6 @@ def _services(
                     settings,
                     sessions,
                     engine=engine,
-                    understanding=model,
                     wording=wording,
                     ids=ids,
                     outbox=side.outbox,

@@ -36,8 +36,7 @@ def _runtime_imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("helpdesk"))
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module.startswith("helpdesk"):
-                found.add(node.module)
+            found.update([node.module] if node.module.startswith("helpdesk") else [])
     return found
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk.email.compose import Block
-from helpdesk.engine import DialogueState, Engine, Outcome, Turn, Wording
+from helpdesk.engine import DialogueState, Engine, Outcome, Turn
 
 MAX_SEGMENTS = 4
 MIN_SEGMENT_WORDS = 4
@@ -52,14 +52,9 @@ class Answered:
 
 
 class MailConversation:
-    def __init__(
-        self, engine: Engine, understanding: object = None, wording: Wording | None = None
-    ) -> None:
-        # `understanding` is no longer used (the engine says which paragraphs are clear);
-        # it is accepted until the composition root stops passing it.
-        del understanding
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._wording = wording or engine.wording
+        self._wording = engine.wording
 
     def choice_for(self, state: DialogueState, text: str) -> str | None:
         """The quick reply the customer picked by writing its label (or value, or the

@@ -31,7 +31,6 @@ from helpdesk.engine import Engine, Wording
 from helpdesk.errors import UserError
 from helpdesk.outbox import Outbox
 from helpdesk.templating import TEMPLATES_DIR
-from helpdesk.understanding import Understanding
 
 log = logging.getLogger("helpdesk.email")
 
@@ -56,7 +55,6 @@ async def email_channel(
     sessions: async_sessionmaker[AsyncSession],
     *,
     engine: Engine,
-    understanding: Understanding,
     wording: Wording,
     ids: MessageIds,
     outbox: Outbox,
@@ -76,7 +74,7 @@ async def email_channel(
     except OSError as exc:
         raise UserError(f"cannot use the data dir {str(settings.data_dir)!r}: {exc}") from None
     responder = EmailResponder(
-        conversation=MailConversation(engine, understanding, wording),
+        conversation=MailConversation(engine),
         composer=Composer(wording, TEMPLATES_DIR / "email"),
         store=EmailStore(sessions),
         ids=ids,
