@@ -68,28 +68,33 @@ _STABLE = frozenset({"provider", "ours"})
 class _Text:
     """One piece of wording (a summary, a step, a label): its template and what it reads."""
 
-    __slots__ = ("_names", "_rendered", "_template")
+    __slots__ = ("_constant", "_rendered", "_template")
 
     def __init__(self, source: str) -> None:
         self._template: Template = _ENVIRONMENT.from_string(source)
-        self._names = tuple(sorted(meta.find_undeclared_variables(_ENVIRONMENT.parse(source))))
-        # (id of the profile, other values) -> (the profile, the text rendered with them)
-        self._rendered: dict[tuple[object, ...], tuple[object, str]] = {}
+        names = meta.find_undeclared_variables(_ENVIRONMENT.parse(source))
+        # None: the text reads the recipient's facts and is rendered for each one
+        self._rendered: dict[tuple[int, object], tuple[object, str]] | None = (
+            {} if _STABLE.issuperset(names) else None
+        )
+        self._constant = self._collapsed({}) if not names else None
+
+    def _collapsed(self, context: dict[str, Any]) -> str:
+        return " ".join(self._template.render(context).split())
 
     def render(self, context: dict[str, Any]) -> str:
         """The text rendered with `context`, whitespace collapsed."""
-        if not _STABLE.issuperset(self._names):
-            return " ".join(self._template.render(context).split())
+        if self._constant is not None:
+            return self._constant
+        if self._rendered is None:
+            return self._collapsed(context)
         provider = context.get("provider")
-        key = tuple(id(provider) if name == "provider" else context[name] for name in self._names)
+        key = (id(provider), context.get("ours"))
         found = self._rendered.get(key)
         if found is None or found[0] is not provider:
             if len(self._rendered) >= 16:  # a process explains with one or two profiles
                 self._rendered.clear()
-            found = self._rendered[key] = (
-                provider,
-                " ".join(self._template.render(context).split()),
-            )
+            found = self._rendered[key] = (provider, self._collapsed(context))
         return found[1]
 
 
