@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import email.header
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from email.feedparser import FeedParser
 from email.message import Message
 from email.policy import compat32
@@ -372,7 +372,8 @@ def recover_multipart(raw: bytes, msg: Message) -> Message:
     if msg.is_multipart():
         return msg
     sep = raw.find(b"\n\n")
-    crlf = raw.find(b"\r\n\r\n")
+    # only a CRLF pair before the first LF pair counts: no need to look past it
+    crlf = raw.find(b"\r\n\r\n", 0, sep + 3 if sep >= 0 else len(raw))
     if crlf >= 0 and (sep < 0 or crlf < sep):
         head, body = raw[:crlf], raw[crlf + 4 :]
     elif sep >= 0:
@@ -386,6 +387,16 @@ def recover_multipart(raw: bytes, msg: Message) -> Message:
     return fixed if fixed is not None and fixed.is_multipart() else msg
 
 
+def _dash_lines(chunk: bytes) -> Iterator[int]:
+    """Offsets of the lines of `chunk` that start with "--"."""
+    if chunk.startswith(b"--"):
+        yield 0
+    at = chunk.find(b"\n--")
+    while at >= 0:
+        yield at + 1
+        at = chunk.find(b"\n--", at + 1)
+
+
 def body_boundary(body: bytes) -> bytes | None:
     """The boundary that structures `body` when its message header does not say so.
 
@@ -397,11 +408,12 @@ def body_boundary(body: bytes) -> bytes | None:
         "copy of the original message" marker (the boundaries of a quoted original do not
         count), else None.
     """
-    if not body.startswith(b"--") and body.find(b"\n--", 0, TEXT_LIMIT) < 0:
-        return None  # no line starts with "--" (most plain-text bounces): nothing to count
     counts: dict[bytes, int] = {}
-    for match in _BOUNDARY_LINE.finditer(body[:TEXT_LIMIT]):
-        if _ALNUM.search(match.group(1)):  # a rule of dashes is not a boundary
+    chunk = body[:TEXT_LIMIT]
+    for start in _dash_lines(chunk):
+        # the expression tried where a line starts with "--" only: a match is one such line
+        match = _BOUNDARY_LINE.match(chunk, start)
+        if match and _ALNUM.search(match.group(1)):  # a rule of dashes is not a boundary
             counts[match.group(1)] = counts.get(match.group(1), 0) + 1
     if not counts:
         return None
