@@ -21,8 +21,9 @@ from helpdesk.config import Settings
 from helpdesk.console.services import console_services
 from helpdesk.console.setup import add_routes as add_console_routes
 from helpdesk.console.texts import Texts
-from helpdesk.conversations import ConversationStore
 from helpdesk.db import create_engine, session_factory
+from helpdesk.desk.conversations import ConversationStore
+from helpdesk.desk.tickets import TicketStore
 from helpdesk.email.key import signing_key
 from helpdesk.email.responder import RateLimits
 from helpdesk.email.setup import email_channel
@@ -57,7 +58,6 @@ from helpdesk.mailbox.service import MailboxService
 from helpdesk.mailbox.wiring import mailbox_side
 from helpdesk.outbox import Transport
 from helpdesk.templating import TEMPLATES_DIR, html_environment
-from helpdesk.tickets import TicketStore
 from helpdesk.understanding import Understanding
 from helpdesk.web import reset as reset_pages
 from helpdesk.web import sheet as sheet_pages

@@ -16,13 +16,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpdesk.chat.hub import ChatHub, Event
 from helpdesk.chat.tokens import ConversationTokens
-from helpdesk.conversations import ConversationRef, ConversationStore
 from helpdesk.db.models import Author, Channel, Holder, Message, TicketEvent, utcnow
+from helpdesk.desk.conversations import ConversationRef, ConversationStore
+from helpdesk.desk.hub import ChatHub, Event, message_event, message_view
+from helpdesk.desk.tickets import TicketStore, new_reference
 from helpdesk.engine import DialogueState, Engine, Outcome, Reply, Turn, Wording, redact
-from helpdesk.tickets import TicketStore
-from helpdesk.tickets.store import new_reference
 
 log = logging.getLogger("helpdesk.chat")
 
@@ -48,17 +47,8 @@ class ChatSession:
 
 
 def message_frame(message: Message) -> dict[str, Any]:
-    # An opening said before the conversation was stored keeps the id it was shown with.
-    frame: dict[str, Any] = {
-        "type": "message",
-        "id": str(message.meta.get("frame_id") or message.id),
-        "from": message.author,
-        "text": message.body,
-    }
-    for key in ("choices", "links", "intent", "client_id"):
-        if message.meta.get(key):
-            frame[key] = message.meta[key]
-    return frame
+    """A stored message as the chat protocol's `message` frame."""
+    return {"type": "message", **message_view(message)}
 
 
 class ChatService:
@@ -108,8 +98,9 @@ class ChatService:
         async def listener(event: Event) -> None:
             # Who holds the conversation is read from the database at every turn, so a
             # takeover needs nothing here; what staff say reaches the customer live.
-            if event.get("kind") == "message" and event["frame"]["from"] in ("staff", "system"):
-                await send(event["frame"])
+            message = event.get("message") if event.get("kind") == "message" else None
+            if message is not None and message["from"] in ("staff", "system"):
+                await send({"type": "message", **message})
 
         session.unsubscribe = self.hub.subscribe(session.conversation.ticket_id, listener)
 
@@ -117,10 +108,9 @@ class ChatService:
         session.conversation, session.state, session.opening = ref, state, []
         self._subscribe(session)
 
-    async def _publish(self, session: ChatSession, frame: dict[str, Any]) -> None:
+    async def _publish(self, session: ChatSession, message: Message) -> None:
         if session.conversation is not None:
-            event = {"kind": "message", "frame": frame}
-            await self.hub.publish(session.conversation.ticket_id, event)
+            await self.hub.publish(session.conversation.ticket_id, message_event(message))
 
     def _lock(self, token: str) -> asyncio.Lock:
         lock = self._locks.get(token)
@@ -208,9 +198,8 @@ class ChatService:
         if client_id:
             meta["client_id"] = client_id
         stored = await self._store_customer(session, shown, meta)
-        echo = message_frame(stored)
-        await send(echo)
-        await self._publish(session, echo)
+        await send(message_frame(stored))
+        await self._publish(session, stored)
         assert session.conversation is not None  # stored with the customer's message
         ref = await self._conversations.current(session.conversation)
         session.state = ref.state
@@ -228,9 +217,9 @@ class ChatService:
             progress=progress,
             now=self._clock(),
         )
-        for frame in await self._record(session, ref, outcome):
-            await send(frame)
-            await self._publish(session, frame)
+        for message in await self._record(session, ref, outcome):
+            await send(message_frame(message))
+            await self._publish(session, message)
 
     async def _store_customer(
         self, session: ChatSession, body: str, meta: dict[str, Any]
@@ -303,9 +292,10 @@ class ChatService:
 
     async def _record(
         self, session: ChatSession, ref: ConversationRef, outcome: Outcome
-    ) -> list[dict[str, Any]]:
-        """Persist the engine's outcome (messages, checks, events, state) and frame it; []
-        when the turn lost its race (staff took over meanwhile): then nothing is said."""
+    ) -> list[Message]:
+        """Persist the engine's outcome (messages, checks, events, state); returns the bot's
+        messages, or [] when the turn lost its race (staff took over meanwhile): then
+        nothing is said."""
         messages, events = self._prepare(session, outcome)
         won = await self._conversations.record_turn(
             ref,
@@ -320,7 +310,7 @@ class ChatService:
             log.info("ticket %s: a bot turn gave way to a takeover", ref.ticket_reference)
             return []
         session.state = outcome.state
-        return [message_frame(m) for m in messages]
+        return messages
 
 
 def _copy(message: Message) -> Message:

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 
-from helpdesk.tickets.store import new_reference
+from helpdesk.desk.tickets import new_reference
 
 NONCE_CHARS = 43  # 256 random bits, URL-safe base64
 

@@ -29,7 +29,6 @@ from helpdesk.keys import CHAT, CHAT_GATE
 log = logging.getLogger("helpdesk.chat")
 
 
-
 async def chat_ws(request: web.Request) -> web.WebSocketResponse:
     service = request.app[CHAT]
     gate = request.app[CHAT_GATE]

@@ -10,13 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk.chat.hub import ChatHub
-from helpdesk.chat.service import message_frame
 from helpdesk.config import ProviderProfile
 from helpdesk.console.auth import Staff
 from helpdesk.console.mail import Thread, compose, reply_subject
 from helpdesk.console.texts import Texts
-from helpdesk.conversations import set_holder
 from helpdesk.db.models import (
     Author,
     Channel,
@@ -29,6 +26,8 @@ from helpdesk.db.models import (
     utcnow,
 )
 from helpdesk.desk import change_status
+from helpdesk.desk.conversations import set_holder
+from helpdesk.desk.hub import ChatHub, message_event
 
 MAX_TEXT = 20_000
 
@@ -93,7 +92,7 @@ class TicketActions:
             session.add(TicketEvent(ticket_id=ticket.id, kind="staff.takeover", actor=staff.email))
             await session.commit()
         await self._hub.publish(ticket_id, {"kind": "handoff", "active": True})
-        await self._hub.publish(ticket_id, {"kind": "message", "frame": message_frame(notice)})
+        await self._hub.publish(ticket_id, message_event(notice))
 
     async def hand_back(self, staff: Staff, ticket_id: int) -> None:
         """The bot answers again; the customer is told so."""
@@ -110,7 +109,7 @@ class TicketActions:
             session.add(TicketEvent(ticket_id=ticket.id, kind="staff.handback", actor=staff.email))
             await session.commit()
         await self._hub.publish(ticket_id, {"kind": "handoff", "active": False})
-        await self._hub.publish(ticket_id, {"kind": "message", "frame": message_frame(notice)})
+        await self._hub.publish(ticket_id, message_event(notice))
 
     async def say(self, staff: Staff, ticket_id: int, text: str) -> Message:
         """A staff message in a chat staff have taken over; it reaches the customer live."""
@@ -140,7 +139,7 @@ class TicketActions:
                 )
             )
             await session.commit()
-        await self._hub.publish(ticket_id, {"kind": "message", "frame": message_frame(message)})
+        await self._hub.publish(ticket_id, message_event(message))
         return message
 
     # -- ticket state ---------------------------------------------------------------------

@@ -14,9 +14,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from helpdesk.chat.hub import Event
 from helpdesk.console.actions import Refused
 from helpdesk.console.guard import current_staff, session_token
+from helpdesk.desk.hub import Event
 from helpdesk.keys import CHAT, CONSOLE
 
 log = logging.getLogger("helpdesk.console")
@@ -41,7 +41,7 @@ async def live(request: web.Request) -> web.WebSocketResponse:
 
     async def listener(event: Event) -> None:
         if event.get("kind") == "message":
-            await send(event["frame"])
+            await send({"type": "message", **event["message"]})
         elif event.get("kind") == "handoff":
             await send({"type": "handoff", "active": bool(event.get("active"))})
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.aio import stop_all, wait_event
-from helpdesk.chat.hub import ChatHub
 from helpdesk.config import Settings
 from helpdesk.console.actions import TicketActions
 from helpdesk.console.admin import Admin
@@ -20,6 +19,7 @@ from helpdesk.console.queue import TicketQueue
 from helpdesk.console.search import SearchIndex
 from helpdesk.console.texts import Texts
 from helpdesk.console.transcript import TranscriptStore
+from helpdesk.desk.hub import ChatHub
 
 log = logging.getLogger("helpdesk.console")
 

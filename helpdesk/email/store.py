@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk.conversations import token_hash
 from helpdesk.db.models import (
     Author,
     Channel,
@@ -30,6 +29,8 @@ from helpdesk.db.models import (
     TicketStatus,
     utcnow,
 )
+from helpdesk.desk.conversations import token_hash
+from helpdesk.desk.status import change_status
 from helpdesk.engine.state import DialogueState
 
 
@@ -222,17 +223,9 @@ class EmailStore:
             status = rec.status
             if status is None and ticket.status == TicketStatus.RESOLVED:
                 status = TicketStatus.OPEN  # the customer wrote again: the ticket is live
-            if status is not None and status != ticket.status:
-                session.add(
-                    TicketEvent(
-                        ticket_id=ticket.id,
-                        kind="ticket.status",
-                        actor="bot" if rec.answer or rec.status else "customer",
-                        data={"from": ticket.status, "to": status},
-                    )
-                )
-                ticket.status = status
-                ticket.resolved_at = None
+            if status is not None:
+                actor = "bot" if rec.answer or rec.status else "customer"
+                await change_status(session, ticket.id, status, actor)
             ticket.updated_at = utcnow()
             ticket.lang = rec.lang or ticket.lang
             ticket.intent = rec.intent or ticket.intent

@@ -19,7 +19,7 @@ import secrets
 
 _OURS = re.compile(r"^<(hd-[0-9a-z]{8})\.([a-z2-7]{16})\.([a-z2-7]{26})@([^<>@\s]+)>$")
 _CANDIDATE = re.compile(r"<hd-[^<>\s]{1,200}>", re.IGNORECASE)
-# The alphabet of ticket references (helpdesk.tickets): Crockford's base32 without I L O U.
+# The alphabet of ticket references (helpdesk.desk.tickets): Crockford's base32 without I L O U.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _TOKEN = re.compile(r"\[(HD-[0-9A-HJKMNP-TV-Z]{8})\]", re.IGNORECASE)
 

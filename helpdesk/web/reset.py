@@ -16,13 +16,13 @@ from typing import Any
 
 from aiohttp import web
 
+from helpdesk.desk.tickets import TicketStore
 from helpdesk.keys import RESET_SCRIPT, RESETS, SESSIONS, SETTINGS, TEMPLATES
 from helpdesk.mailbox.policy import MISMATCH
 from helpdesk.mailbox.reset import RATE_LIMITED, RequestResult, parse_context
 from helpdesk.mailbox.service import LinkState
 from helpdesk.resources import STATIC_DIR
 from helpdesk.templating import LANGS, pick_lang
-from helpdesk.tickets import TicketStore
 
 CSRF_COOKIE = "reset_csrf"
 CSRF_FIELD = "csrf"
@@ -274,8 +274,6 @@ async def reset_script(request: web.Request) -> web.Response:
         charset="utf-8",
         headers={"Cache-Control": "public, max-age=300"},
     )
-
-
 
 
 def add_routes(app: web.Application) -> None:

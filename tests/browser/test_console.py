@@ -10,8 +10,8 @@ import re
 from typing import TYPE_CHECKING
 
 from helpdesk.db import create_engine, session_factory
+from helpdesk.desk.tickets import TicketStore
 from helpdesk.staff.accounts import create_staff
-from helpdesk.tickets import TicketStore
 from tests.browser.conftest import Helpdesk, OpenPage
 from tests.browser.test_widget import console_of, messages, open_widget, say
 

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from helpdesk.db import create_engine, session_factory
 from helpdesk.db.migrate import upgrade
 from helpdesk.db.models import OutboxMail, OutboxStatus
+from helpdesk.desk.tickets import TicketStore
 from helpdesk.outbox import Backoff, MaildirTransport, Outbox, OutboxSender
 from helpdesk.outbox.journal import HandoverJournal
 from helpdesk.outbox.store import OutgoingMail
 from helpdesk.outbox.transport import Delivery
-from helpdesk.tickets import TicketStore
 from tests.conftest import free_port
 from tests.helpdesk.outbox.relay import Relay, running_relay
 from tests.helpdesk.outbox.test_outbox import Clock, smtp

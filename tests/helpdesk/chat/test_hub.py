@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpdesk.chat.hub import ChatHub
+from helpdesk.desk.hub import ChatHub
 
 
 async def test_publish_reaches_the_listeners_of_the_ticket_only() -> None:

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from helpdesk.console.guard import PUBLIC
 from helpdesk.console.models import StaffSession
 from helpdesk.db.models import Ticket, TicketEvent
+from helpdesk.desk.tickets import TicketStore
 from helpdesk.keys import SESSIONS
-from helpdesk.tickets import TicketStore
 from tests.helpdesk.console.conftest import ADMIN, AGENT, Desk, csrf_of, field, log_in
 
 _PARAM = re.compile(r"\{(\w+)\}")

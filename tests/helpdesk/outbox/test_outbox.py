@@ -19,10 +19,10 @@ from helpdesk.config import Settings, load_settings
 from helpdesk.db import create_engine, session_factory
 from helpdesk.db.migrate import upgrade
 from helpdesk.db.models import OutboxMail, OutboxStatus
+from helpdesk.desk.tickets import TicketStore
 from helpdesk.outbox import Backoff, MaildirTransport, Outbox, OutboxSender, SmtpRelay
 from helpdesk.outbox.setup import transport_for
 from helpdesk.outbox.store import SENSITIVE_MARK
-from helpdesk.tickets import TicketStore
 from tests.conftest import free_port
 from tests.helpdesk.outbox.relay import Login, running_relay
 

@@ -23,8 +23,9 @@ from helpdesk.db.models import (
     TicketStatus,
     utcnow,
 )
+from helpdesk.desk.status import change_status
+from helpdesk.desk.tickets import TicketStore
 from helpdesk.engine.state import DialogueState
-from helpdesk.tickets import TicketStore
 
 
 async def set_holder(session: AsyncSession, ticket_id: int, holder: Holder) -> None:
@@ -208,20 +209,7 @@ class ConversationStore:
                 values["intent"] = intent
             if handoff:
                 values["holder"] = Holder.STAFF
-                before = await session.scalar(
-                    select(Ticket.status).where(Ticket.id == ref.ticket_id)
-                )
-                if before is not None and before != TicketStatus.WAITING_STAFF:
-                    session.add(
-                        TicketEvent(
-                            ticket_id=ref.ticket_id,
-                            kind="ticket.status",
-                            actor="bot",
-                            data={"from": before, "to": TicketStatus.WAITING_STAFF},
-                        )
-                    )
-                    values["status"] = TicketStatus.WAITING_STAFF
-                    values["resolved_at"] = None
+                await change_status(session, ref.ticket_id, TicketStatus.WAITING_STAFF, "bot")
             await session.execute(update(Ticket).where(Ticket.id == ref.ticket_id).values(**values))
             await session.commit()
             return True

@@ -2,8 +2,10 @@
 
 The customer's chat socket and the staff console's socket of the same ticket meet here:
 a staff message reaches the customer, a customer message reaches the staff, a takeover
-tells the customer's socket that the bot must stay silent. One process only; several
-nodes would put a Redis-backed object with the same two methods in its place.
+reaches the console. Events are channel-neutral: `{"kind": "message", "message":
+message_view(m)}` and `{"kind": "handoff", "active": bool}`; each channel writes them in
+its own wire format. One process only; several nodes would put a Redis-backed object
+with the same two methods in its place.
 """
 
 from __future__ import annotations
@@ -13,10 +15,31 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from helpdesk.db.models import Message
+
 log = logging.getLogger("helpdesk.chat")
 
 Event = dict[str, Any]
 Listener = Callable[[Event], Awaitable[None]]
+
+
+def message_view(message: Message) -> dict[str, Any]:
+    """A stored message as the live channels show it: its id, author and text, and the
+    quick replies, links, intent and client id it carries."""
+    # An opening said before the conversation was stored keeps the id it was shown with.
+    view: dict[str, Any] = {
+        "id": str(message.meta.get("frame_id") or message.id),
+        "from": message.author,
+        "text": message.body,
+    }
+    for key in ("choices", "links", "intent", "client_id"):
+        if message.meta.get(key):
+            view[key] = message.meta[key]
+    return view
+
+
+def message_event(message: Message) -> Event:
+    return {"kind": "message", "message": message_view(message)}
 
 
 class ChatHub:
