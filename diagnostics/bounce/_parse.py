@@ -107,19 +107,27 @@ class _Whole:
     """The bounce's whole prose, collapsed and in lower case, worked out when first needed.
 
     Most recipients are diagnosed from their own reply and block of text; only the others
-    fall back on the whole text.
+    fall back on the whole text, and on the reason its phrases name (the same for each of
+    them: looked for once).
     """
 
-    __slots__ = ("_human", "_text")
+    __slots__ = ("_human", "_reason", "_text")
 
     def __init__(self, human: str) -> None:
         self._human = human
         self._text: str | None = None
+        self._reason: str | None = None
 
     def text(self) -> str:
         if self._text is None:
             self._text = _text.collapse(self._human[:6000]).lower()
         return self._text
+
+    def reason(self) -> str:
+        """`_reasons.text_reason` of the whole text."""
+        if self._reason is None:
+            self._reason = _reasons.text_reason(self.text())
+        return self._reason
 
 
 def _classify(
@@ -164,7 +172,7 @@ def _classify(
         found = _reasons.text_reason(block)
         if found:
             return found
-    found = _reasons.text_reason(whole.text())
+    found = whole.reason()
     if found:
         return found
     if "groups.google.com" in whole.text():
