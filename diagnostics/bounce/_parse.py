@@ -107,16 +107,18 @@ class _Whole:
     """The bounce's whole prose, collapsed and in lower case, worked out when first needed.
 
     Most recipients are diagnosed from their own reply and block of text; only the others
-    fall back on the whole text, and on the reason its phrases name (the same for each of
-    them: looked for once).
+    fall back on the whole text, and on the codes and reason found in it (the same for
+    each of them: looked for once).
     """
 
-    __slots__ = ("_human", "_reason", "_text")
+    __slots__ = ("_human", "_reason", "_replycode", "_status", "_text")
 
     def __init__(self, human: str) -> None:
         self._human = human
         self._text: str | None = None
         self._reason: str | None = None
+        self._replycode: str | None = None
+        self._status: str | None = None
 
     def text(self) -> str:
         if self._text is None:
@@ -128,6 +130,18 @@ class _Whole:
         if self._reason is None:
             self._reason = _reasons.text_reason(self.text())
         return self._reason
+
+    def replycode(self) -> str:
+        """`_text.find_replycode` of the whole text."""
+        if self._replycode is None:
+            self._replycode = _text.find_replycode(self.text())
+        return self._replycode
+
+    def status(self) -> str:
+        """`_text.find_status` of the whole text."""
+        if self._status is None:
+            self._status = _text.find_status(self.text())
+        return self._status
 
 
 def _classify(
@@ -280,9 +294,9 @@ def _recipient(
         ) or _default_status("", replycode)
     if not replycode and not diag_l:
         # some MTAs print the error once, above the list of recipients it applies to
-        replycode = _text.find_replycode(whole.text())
+        replycode = whole.replycode()
     if not found_status and not diag_l:
-        found_status = _text.find_status(whole.text())
+        found_status = whole.status()
     command = _command(diag_l + " " + block_l)
     reason = _classify(diag_l, block_l, whole, found_status, replycode, action, dsn_status, command)
     if command == "connect" and (
