@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 
 import pytest
@@ -16,6 +17,7 @@ from helpdesk.aio import stop, wait_event, within
 from helpdesk.db import session_factory
 from helpdesk.db.models import OutboxMail, OutboxStatus
 from helpdesk.outbox import Outbox, OutboxSender
+from helpdesk.outbox.store import OutgoingMail
 
 
 async def woken_then_cancelled(
@@ -138,11 +140,20 @@ async def test_stop_does_not_swallow_the_callers_cancellation() -> None:
 
 
 class NoTransport:
-    async def send(self, raw: bytes, mail_from: str, recipients: list[str]) -> None:
+    """A transport nothing may be handed to (helpdesk.outbox.transport.Transport)."""
+
+    async def send(self, mail: OutgoingMail) -> str:
         raise AssertionError("nothing is sent in this test")
 
     def describe(self) -> str:
         return "nowhere"
+
+    @contextlib.asynccontextmanager
+    async def batch(self) -> AsyncIterator[NoTransport]:
+        yield self
+
+    async def delivered(self, mail: OutgoingMail) -> bool | None:
+        return None
 
 
 @pytest.fixture
@@ -160,7 +171,7 @@ async def test_outbox_sender_stops_when_woken_and_cancelled_together(engine: Asy
     assert task.cancelled()
 
 
-class HeldTransport:
+class HeldTransport(NoTransport):
     """A relay that takes each mail only when the test lets it."""
 
     def __init__(self) -> None:
@@ -168,10 +179,11 @@ class HeldTransport:
         self.release = asyncio.Event()
         self.sent: list[list[str]] = []
 
-    async def send(self, raw: bytes, mail_from: str, recipients: list[str]) -> None:
+    async def send(self, mail: OutgoingMail) -> str:
         self.sending.set()
         await self.release.wait()
-        self.sent.append(recipients)
+        self.sent.append(mail.recipients)
+        return "250 taken"
 
     def describe(self) -> str:
         return "held"
