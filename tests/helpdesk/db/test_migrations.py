@@ -73,11 +73,13 @@ async def test_foreign_keys_cascade(engine: AsyncEngine) -> None:
 
 
 async def test_sqlite_uses_wal(tmp_path: Path) -> None:
-    """The SQLite store runs in WAL mode with foreign keys on."""
+    """The SQLite store runs in WAL mode with foreign keys on, and every commit is on disk
+    before it returns (synchronous=FULL: an acknowledged mail survives a power cut)."""
     eng = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'wal.sqlite3'}")
     try:
         async with eng.connect() as conn:
             assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2  # FULL
     finally:
         await eng.dispose()
