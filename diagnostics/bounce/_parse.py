@@ -370,14 +370,16 @@ def _from_parts(
         fields, found = _dsn.records(part, rows)
         records.extend(found)
         local = fields.get("reporting-mta", "") or local
-    if not records and ("final-recipient" in human.lower() or "diagnostic-code" in human.lower()):
+    # the text in lower case, made once for the look-ups below (a bounce's prose can be long)
+    low = human.lower() if not records else ""
+    if not records and ("final-recipient" in low or "diagnostic-code" in low):
         records = _dsn.records(human)[1]
     records = [r for r in records if r.final_recipient or r.original_recipient or r.status]
     whole = _Whole(human)
     out: list[FailedRecipient] = []
     if records:
         addrs = [r.final_recipient or r.original_recipient for r in records]
-        chunks = _text.blocks(human, [a for a in addrs if a])
+        chunks = _text.blocks(human, [a for a in addrs if a], low or None)
         for rec, addr in zip(records, addrs, strict=True):
             block = chunks.get(addr, "") or chunks.get(rec.original_recipient, "")
             out.append(
@@ -395,9 +397,10 @@ def _from_parts(
                 )
             )
         return out
+    low = low or human.lower()
     candidates = [a.lower() for a in _text.find_addresses(failed_header)]
     # the envelope sender named in a session transcript ("MAIL FROM:<...>") is not a recipient
-    if "from:" in human.lower():  # cheaper than the expression, tried at every word
+    if "from:" in low:  # cheaper than the expression, tried at every word
         excluded = excluded | {a.lower() for a in _TRANSCRIPT_SENDER.findall(human)}
     if not candidates:
         candidates = [
@@ -409,7 +412,7 @@ def _from_parts(
         candidates = [original_to]
     if not candidates:
         return [_recipient("", "", "", "", "", human, whole, strict, local)]
-    chunks = _text.blocks(human, candidates)
+    chunks = _text.blocks(human, candidates, low)
     for addr in candidates:
         block = chunks.get(addr, human)
         out.append(_recipient(addr, "", "", "", "", block, whole, strict, local))

@@ -146,17 +146,18 @@ def addresses(text: str) -> list[tuple[int, str]]:
     return sorted((pos, addr) for addr, pos in seen.items())
 
 
-def blocks(text: str, recipients: list[str]) -> dict[str, str]:
+def blocks(text: str, recipients: list[str], low: str | None = None) -> dict[str, str]:
     """Split `text` into one block per recipient, starting where the recipient is first named.
 
     Args:
         text: the bounce's human-readable text.
         recipients: lower-case addresses.
+        low: `text.lower()` when the caller has it already.
 
     Returns:
         recipient → the text from its first mention to the next recipient's first mention.
     """
-    low = text.lower()
+    low = text.lower() if low is None else low
     starts = []
     for rcpt in recipients:
         pos = low.find(rcpt)
