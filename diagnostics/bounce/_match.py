@@ -161,18 +161,20 @@ class PhraseIndex:
         Args:
             tables: for each table, in order, its phrases (regular expressions).
         """
-        self._sources = [list(phrases) for phrases in tables]
+        # Phrases are numbered in search order (table by table), so that sorting the
+        # numbers of the candidates gives the order to try them in.
+        self._sources = [phrase for phrases in tables for phrase in phrases]
+        self._table_of = [table for table, phrases in enumerate(tables) for _ in phrases]
         # each phrase is compiled when a text first holds one of its keys
-        self._patterns: dict[tuple[int, int], re.Pattern[str]] = {}
-        by_key: dict[str, set[tuple[int, int]]] = {}
-        always: set[tuple[int, int]] = set()
-        for table, phrases in enumerate(tables):
-            for number, phrase in enumerate(phrases):
-                keys = literal_keys(phrase)
-                if not keys:
-                    always.add((table, number))
-                for key in keys:
-                    by_key.setdefault(key, set()).add((table, number))
+        self._patterns: list[re.Pattern[str] | None] = [None] * len(self._sources)
+        by_key: dict[str, set[int]] = {}
+        always: set[int] = set()
+        for number, phrase in enumerate(self._sources):
+            keys = literal_keys(phrase)
+            if not keys:
+                always.add(number)
+            for key in keys:
+                by_key.setdefault(key, set()).add(number)
         self._always = frozenset(always)
         # The scan finds the longest key starting at each place (in a lookahead, so that
         # keys that overlap are all found); the keys that begin it are there too. It is
@@ -192,10 +194,11 @@ class PhraseIndex:
         """Index of the first table with a phrase that occurs in `text`, or -1."""
         found = set(self._scan.findall(text)) if self._scan is not None else set()
         candidates = self._always.union(*(self._phrases_of[key] for key in found))
-        for table, number in sorted(candidates):
-            pattern = self._patterns.get((table, number))
+        patterns = self._patterns
+        for number in sorted(candidates):
+            pattern = patterns[number]
             if pattern is None:
-                pattern = self._patterns[table, number] = re.compile(self._sources[table][number])
+                pattern = patterns[number] = re.compile(self._sources[number])
             if pattern.search(text):
-                return table
+                return self._table_of[number]
         return -1
