@@ -98,6 +98,19 @@ def test_speeding_by_remote_server_is_not_our_limit() -> None:
     assert "450" not in theirs.explanation
 
 
+def test_wording_follows_each_profile_and_recipient() -> None:
+    """Texts kept per profile are not reused for another profile; recipients stay their own."""
+    first = _profile()
+    other = dataclasses.replace(first, message_size_limit_mb=12)
+    assert "35 MB" in explain_recipient(_rec("mesgtoobig"), first, "en").explanation
+    assert "12 MB" in explain_recipient(_rec("mesgtoobig"), other, "en").explanation
+    assert "35 MB" in explain_recipient(_rec("mesgtoobig"), first, "en").explanation
+    one = explain_recipient(_rec("userunknown", recipient="one@example.org"), first, "en")
+    two = explain_recipient(_rec("userunknown", recipient="two@example.org"), first, "en")
+    assert "one@example.org" in one.summary
+    assert "two@example.org" in two.summary
+
+
 def test_render_text_in_both_languages() -> None:
     """The readable report is in the requested language and lists the steps."""
     report = parse_bounce("552 5.3.4 Error; message file too big")
