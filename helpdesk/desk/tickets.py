@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.db.models import Message, Ticket, TicketEvent, TicketStatus, utcnow
+from helpdesk.desk.events import record_event
 from helpdesk.desk.status import change_status
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from a screen.
@@ -54,14 +55,7 @@ class TicketStore:
             )
             session.add(ticket)
             await session.flush()
-            session.add(
-                TicketEvent(
-                    ticket_id=ticket.id,
-                    kind="ticket.created",
-                    actor=actor,
-                    data={"channel": channel},
-                )
-            )
+            record_event(session, ticket.id, "ticket.created", actor, {"channel": channel})
             await session.commit()
             return ticket
 
@@ -101,8 +95,33 @@ class TicketStore:
         self, ticket_id: int, kind: str, actor: str, data: dict[str, Any] | None = None
     ) -> None:
         async with self._sessions() as session:
-            session.add(TicketEvent(ticket_id=ticket_id, kind=kind, actor=actor, data=data or {}))
+            record_event(session, ticket_id, kind, actor, data)
             await session.commit()
+
+    async def add_event_for(
+        self, reference: str | None, kind: str, actor: str, data: dict[str, Any] | None = None
+    ) -> int | None:
+        """Add an event to the ticket `reference`; returns its id, or None (and writes
+        nothing) when there is no such ticket."""
+        if not reference:
+            return None
+        async with self._sessions() as session:
+            ticket_id = await self._id_of(session, reference)
+            if ticket_id is not None:
+                record_event(session, ticket_id, kind, actor, data)
+                await session.commit()
+            return ticket_id
+
+    async def id_of(self, reference: str | None) -> int | None:
+        """The id of the ticket `reference`, or None."""
+        if not reference:
+            return None
+        async with self._sessions() as session:
+            return await self._id_of(session, reference)
+
+    @staticmethod
+    async def _id_of(session: AsyncSession, reference: str) -> int | None:
+        return await session.scalar(select(Ticket.id).where(Ticket.reference == reference))
 
     async def update(
         self,

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk.db.models import Ticket, TicketEvent, utcnow
+from helpdesk.db.models import utcnow
+from helpdesk.desk.tickets import TicketStore
 from helpdesk.mailbox.mails import MailComposer
 from helpdesk.mailbox.models import LinkPurpose
 from helpdesk.mailbox.policy import PasswordPolicy
@@ -105,11 +105,13 @@ class PasswordResets:
         public_url: str,
         link_ttl: timedelta,
         limits: ResetLimits | None = None,
+        tickets: TicketStore | None = None,
     ) -> None:
+        """`tickets`: where the events of a reset go (by default, those of `sessions`)."""
         self._mailboxes = mailboxes
         self._outbox = outbox
         self._limiter = limiter
-        self._sessions = sessions
+        self._tickets = tickets or TicketStore(sessions)
         self._composer = composer
         self._policy = policy
         self._public_url = public_url.rstrip("/")
@@ -131,18 +133,8 @@ class PasswordResets:
 
     # --- events
 
-    async def _ticket_id(self, session: AsyncSession, reference: str | None) -> int | None:
-        if not reference:
-            return None
-        return await session.scalar(select(Ticket.id).where(Ticket.reference == reference))
-
     async def _event(self, reference: str | None, kind: str, data: dict[str, Any]) -> int | None:
-        async with self._sessions() as session:
-            ticket_id = await self._ticket_id(session, reference)
-            if ticket_id is not None:
-                session.add(TicketEvent(ticket_id=ticket_id, kind=kind, actor="bot", data=data))
-                await session.commit()
-            return ticket_id
+        return await self._tickets.add_event_for(reference, kind, "bot", data)
 
     # --- request
 
@@ -233,8 +225,7 @@ class PasswordResets:
             minutes=self.link_minutes,
             reference=reference,
         )
-        async with self._sessions() as session:
-            ticket_id = await self._ticket_id(session, reference)
+        ticket_id = await self._tickets.id_of(reference)
         await self._outbox.enqueue(message, ticket_id=ticket_id, sensitive=True)
         await self._event(
             reference,
@@ -290,8 +281,7 @@ class PasswordResets:
         self, address: str, recovery: str | None, lang: str, reference: str | None
     ) -> None:
         when = utcnow()
-        async with self._sessions() as session:
-            ticket_id = await self._ticket_id(session, reference)
+        ticket_id = await self._tickets.id_of(reference)
         for to in dict.fromkeys([a for a in (recovery, address) if a]):
             message = self._composer.compose(
                 "password_changed",

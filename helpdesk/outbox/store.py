@@ -27,7 +27,8 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk.db.models import OutboxMail, OutboxStatus, TicketEvent, utcnow
+from helpdesk.db.models import OutboxMail, OutboxStatus, utcnow
+from helpdesk.desk.events import record_event
 from helpdesk.outbox.addresses import BadAddress, checked, needs_smtputf8
 from helpdesk.outbox.journal import process_alive
 
@@ -177,9 +178,7 @@ class Outbox:
             if problem is not None and ticket_id is not None:
                 await session.flush()
                 data = {"outbox_id": row.id, "attempts": 0, "error": problem}
-                session.add(
-                    TicketEvent(ticket_id=ticket_id, kind="mail.failed", actor="system", data=data)
-                )
+                record_event(session, ticket_id, "mail.failed", "system", data)
             await session.commit()
         if problem is None:
             self.wakeup.set()
@@ -263,9 +262,7 @@ class Outbox:
             if mail.ticket_id is not None:
                 kind, data = event
                 data = {"outbox_id": mail.id, "attempts": mail.attempts, **data}
-                session.add(
-                    TicketEvent(ticket_id=mail.ticket_id, kind=kind, actor="system", data=data)
-                )
+                record_event(session, mail.ticket_id, kind, "system", data)
             await session.commit()
 
     async def sent(self, mail: OutgoingMail, via: str, reply: str) -> None:
