@@ -11,14 +11,15 @@ import logging
 import secrets
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from helpdesk.chat.tokens import ConversationTokens
-from helpdesk.db.models import Author, Channel, Holder, Message, TicketEvent, utcnow
+from helpdesk.db.models import Author, Channel, Holder, Message, utcnow
 from helpdesk.desk.conversations import ConversationRef, ConversationStore
+from helpdesk.desk.drafts import Draft
 from helpdesk.desk.hub import ChatHub, Event, message_event, message_view
 from helpdesk.desk.tickets import TicketStore, new_reference
 from helpdesk.engine import DialogueState, Engine, Outcome, Reply, Turn, Wording, redact
@@ -41,13 +42,13 @@ class ChatSession:
     reference: str
     conversation: ConversationRef | None = None
     state: DialogueState = field(default_factory=DialogueState)
-    opening: list[Message] = field(default_factory=list)
+    opening: list[Draft] = field(default_factory=list)
     follower: Send | None = None
     unsubscribe: Callable[[], None] | None = None
 
 
-def message_frame(message: Message) -> dict[str, Any]:
-    """A stored message as the chat protocol's `message` frame."""
+def message_frame(message: Message | Draft) -> dict[str, Any]:
+    """A message as the chat protocol's `message` frame."""
     return {"type": "message", **message_view(message)}
 
 
@@ -148,10 +149,11 @@ class ChatService:
     def _unstored(self, token: str, lang: str | None) -> ChatSession:
         session = ChatSession(token, self._tokens.reference(token))
         outcome = self._engine.opening(lang or "fr")
-        messages, _ = self._prepare(session, outcome)
-        for index, message in enumerate(messages):
-            message.meta["frame_id"] = f"opening-{index}"
-        session.opening, session.state = messages, outcome.state
+        session.opening = [
+            replace(draft, meta={**draft.meta, "frame_id": f"opening-{index}"})
+            for index, draft in enumerate(_drafts(outcome))
+        ]
+        session.state = outcome.state
         return session
 
     def error_text(self, code: str, lang: str) -> str:
@@ -229,18 +231,18 @@ class ChatService:
         for _ in range(3):
             if session.conversation is not None:
                 break
-            message = Message(author=Author.CUSTOMER, channel=Channel.CHAT, body=body, meta=meta)
-            ref = await self._conversations.create(
+            said = Draft(Author.CUSTOMER, Channel.CHAT, body, meta=meta)
+            created = await self._conversations.create(
                 session.token,
                 reference,
                 Channel.CHAT,
                 lang=session.state.lang,
                 state=session.state,
-                messages=[*(_copy(m) for m in session.opening), message],
+                messages=[*session.opening, said],
             )
-            if ref is not None:
-                self._stored(session, ref, session.state)
-                return message
+            if created is not None:
+                self._stored(session, created[0], session.state)
+                return created[1][-1]
             ref = await self._conversations.resume(session.token)
             if ref is not None:  # stored meanwhile by another process
                 self._stored(session, ref, ref.state)
@@ -260,69 +262,50 @@ class ChatService:
         choice = session.state.offered_choice(value)
         return choice.label if choice is not None else None
 
-    def _prepare(
-        self, session: ChatSession, outcome: Outcome
-    ) -> tuple[list[Message], list[TicketEvent]]:
-        """The engine's outcome as messages and events to store."""
-        ticket_id = session.conversation.ticket_id if session.conversation else None
-        payload: dict[str, Any] = {}
-        if outcome.understood is not None:
-            payload["understood"] = outcome.understood
-        if outcome.checks:
-            payload["checks"] = [
-                {"name": c.name, "input": c.input, "result": c.result} for c in outcome.checks
-            ]
-        messages = [
-            Message(
-                ticket_id=ticket_id,
-                author=Author.BOT,
-                channel=Channel.CHAT,
-                body=reply.text,
-                payload=payload if index == 0 else {},
-                meta=_reply_meta(reply),
-                created_at=utcnow(),
-            )
-            for index, reply in enumerate(outcome.replies)
-        ]
-        events = [
-            TicketEvent(ticket_id=ticket_id, kind=kind, actor="bot", data=data)
-            for kind, data in outcome.events
-        ]
-        return messages, events
-
     async def _record(
         self, session: ChatSession, ref: ConversationRef, outcome: Outcome
     ) -> list[Message]:
         """Persist the engine's outcome (messages, checks, events, state); returns the bot's
         messages, or [] when the turn lost its race (staff took over meanwhile): then
         nothing is said."""
-        messages, events = self._prepare(session, outcome)
-        won = await self._conversations.record_turn(
+        stored = await self._conversations.record_turn(
             ref,
-            messages=messages,
-            events=events,
+            messages=_drafts(outcome),
+            events=outcome.events,
             state=outcome.state,
             lang=outcome.lang,
             intent=outcome.intent,
             handoff=outcome.handoff,
         )
-        if not won:
+        if stored is None:
             log.info("ticket %s: a bot turn gave way to a takeover", ref.ticket_reference)
             return []
         session.state = outcome.state
-        return messages
+        return stored
 
 
-def _copy(message: Message) -> Message:
-    # A failed insert may leave ids on the objects it tried: each attempt gets fresh ones.
-    return Message(
-        author=message.author,
-        channel=message.channel,
-        body=message.body,
-        payload=dict(message.payload),
-        meta=dict(message.meta),
-        created_at=message.created_at,
-    )
+def _drafts(outcome: Outcome) -> list[Draft]:
+    """The engine's replies as messages to store; the first carries what was understood
+    and checked."""
+    payload: dict[str, Any] = {}
+    if outcome.understood is not None:
+        payload["understood"] = outcome.understood
+    if outcome.checks:
+        payload["checks"] = [
+            {"name": c.name, "input": c.input, "result": c.result} for c in outcome.checks
+        ]
+    now = utcnow()
+    return [
+        Draft(
+            Author.BOT,
+            Channel.CHAT,
+            reply.text,
+            payload=payload if index == 0 else {},
+            meta=_reply_meta(reply),
+            created_at=now,
+        )
+        for index, reply in enumerate(outcome.replies)
+    ]
 
 
 def _reply_meta(reply: Reply) -> dict[str, Any]:

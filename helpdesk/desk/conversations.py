@@ -6,6 +6,7 @@ The state is the engine's `DialogueState`, stored as its JSON (`Conversation.sta
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,10 +20,11 @@ from helpdesk.db.models import (
     Holder,
     Message,
     Ticket,
-    TicketEvent,
     TicketStatus,
     utcnow,
 )
+from helpdesk.desk.drafts import Draft
+from helpdesk.desk.events import record_event
 from helpdesk.desk.status import change_status
 from helpdesk.desk.tickets import TicketStore
 from helpdesk.engine.state import DialogueState
@@ -78,10 +80,11 @@ class ConversationStore:
         *,
         lang: str | None,
         state: DialogueState,
-        messages: list[Message],
-    ) -> ConversationRef | None:
+        messages: Sequence[Draft],
+    ) -> tuple[ConversationRef, list[Message]] | None:
         """Store a conversation that so far lived only in its token, with its ticket and its
         first `messages`, in one transaction: staff never see a ticket without them.
+        Returns the conversation and the stored messages.
 
         Returns None when `token` was stored meanwhile (another tab, another process) or
         `reference` is taken; the caller resumes the token, or tries another reference.
@@ -93,14 +96,7 @@ class ConversationStore:
             session.add(ticket)
             try:
                 await session.flush()
-                session.add(
-                    TicketEvent(
-                        ticket_id=ticket.id,
-                        kind="ticket.created",
-                        actor="customer",
-                        data={"channel": channel},
-                    )
-                )
+                record_event(session, ticket.id, "ticket.created", "customer", {"channel": channel})
                 conv = Conversation(
                     token_hash=token_hash(token),
                     ticket_id=ticket.id,
@@ -109,14 +105,13 @@ class ConversationStore:
                     state=state.to_json(),
                 )
                 session.add(conv)
-                for message in messages:
-                    message.ticket_id = ticket.id
-                session.add_all(messages)
+                rows = [draft.row(ticket.id) for draft in messages]
+                session.add_all(rows)
                 await session.commit()
             except IntegrityError:
                 await session.rollback()
                 return None
-            return ConversationRef(conv.id, ticket.id, reference, channel, lang, state, 0)
+            return ConversationRef(conv.id, ticket.id, reference, channel, lang, state, 0), rows
 
     async def resume(self, token: str) -> ConversationRef | None:
         """The conversation of `token`, or None for an unknown token."""
@@ -159,18 +154,19 @@ class ConversationStore:
         self,
         ref: ConversationRef,
         *,
-        messages: list[Message],
-        events: list[TicketEvent],
+        messages: Sequence[Draft],
+        events: Sequence[tuple[str, dict[str, Any]]],
         state: DialogueState,
         lang: str | None,
         intent: str | None,
         handoff: bool,
-    ) -> bool:
-        """Store one bot turn in one transaction: messages, events, ticket, state.
+    ) -> list[Message] | None:
+        """Store one bot turn in one transaction: messages, events (by the bot), ticket,
+        state; returns the stored messages.
 
         The turn was computed from `ref`; it is stored only if the conversation is still at
         `ref.version` and the bot still holds the ticket. Otherwise (staff took over, or
-        another turn came first) nothing is stored and False is returned: the bot says
+        another turn came first) nothing is stored and None is returned: the bot says
         nothing.
         """
         async with self._sessions() as session:
@@ -197,9 +193,11 @@ class ConversationStore:
             )
             if getattr(won, "rowcount", 0) != 1:
                 await session.rollback()
-                return False
-            session.add_all(messages)
-            session.add_all(events)
+                return None
+            rows = [draft.row(ref.ticket_id) for draft in messages]
+            session.add_all(rows)
+            for kind, data in events:
+                record_event(session, ref.ticket_id, kind, "bot", data)
             # One UPDATE rather than loading the ticket: this runs for every turn of every
             # conversation, on the database's only connection under SQLite.
             values: dict[str, Any] = {"updated_at": utcnow()}
@@ -212,7 +210,7 @@ class ConversationStore:
                 await change_status(session, ref.ticket_id, TicketStatus.WAITING_STAFF, "bot")
             await session.execute(update(Ticket).where(Ticket.id == ref.ticket_id).values(**values))
             await session.commit()
-            return True
+            return rows
 
     async def answered(self, ticket_id: int, client_id: str) -> list[Message]:
         """The customer message stored with `client_id` on the ticket, then what followed

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from helpdesk.db.models import Message
+from helpdesk.desk.drafts import Draft
 
 log = logging.getLogger("helpdesk.chat")
 
@@ -23,12 +24,13 @@ Event = dict[str, Any]
 Listener = Callable[[Event], Awaitable[None]]
 
 
-def message_view(message: Message) -> dict[str, Any]:
-    """A stored message as the live channels show it: its id, author and text, and the
-    quick replies, links, intent and client id it carries."""
+def message_view(message: Message | Draft) -> dict[str, Any]:
+    """A message as the live channels show it: its id, author and text, and the quick
+    replies, links, intent and client id it carries."""
     # An opening said before the conversation was stored keeps the id it was shown with.
+    stored_id = message.id if isinstance(message, Message) else None
     view: dict[str, Any] = {
-        "id": str(message.meta.get("frame_id") or message.id),
+        "id": str(message.meta.get("frame_id") or stored_id),
         "from": message.author,
         "text": message.body,
     }
@@ -38,7 +40,7 @@ def message_view(message: Message) -> dict[str, Any]:
     return view
 
 
-def message_event(message: Message) -> Event:
+def message_event(message: Message | Draft) -> Event:
     return {"kind": "message", "message": message_view(message)}
 
 
