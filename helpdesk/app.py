@@ -22,8 +22,7 @@ from helpdesk.console.services import console_services
 from helpdesk.console.setup import add_routes as add_console_routes
 from helpdesk.console.texts import Texts
 from helpdesk.db import create_engine, session_factory
-from helpdesk.desk.conversations import ConversationStore
-from helpdesk.desk.tickets import TicketStore
+from helpdesk.desk import Desk
 from helpdesk.email.key import signing_key
 from helpdesk.email.responder import RateLimits
 from helpdesk.email.setup import email_channel
@@ -140,12 +139,12 @@ def _services(
                     resets=side.resets,
                 )
             )
-            tickets = TicketStore(sessions)
+            desk = Desk.over(sessions)
             chat = ChatService(
                 engine,
                 wording,
-                tickets,
-                ConversationStore(sessions, tickets),
+                desk.tickets,
+                desk.conversations,
                 tokens=ConversationTokens(key),
             )
             app[CHAT], app[CHAT_GATE] = chat, AddressGate()
@@ -160,7 +159,13 @@ def _services(
             )
             app[CONSOLE] = await stack.enter_async_context(
                 console_services(
-                    settings, sessions, chat.hub, app[CONSOLE_TEXTS], ids.new, **timing
+                    settings,
+                    sessions,
+                    chat.hub,
+                    app[CONSOLE_TEXTS],
+                    ids.new,
+                    desk=desk.staff,
+                    **timing,
                 )
             )
             app[EMAIL] = await stack.enter_async_context(

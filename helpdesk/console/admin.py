@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.console.auth import SessionStore
 from helpdesk.console.models import ConsoleAudit, ConsoleSetting
-from helpdesk.db.models import OutboxMail, StaffRole, StaffUser, Ticket, TicketStatus, utcnow
+from helpdesk.db.models import StaffRole, StaffUser, utcnow
+from helpdesk.desk.erase import erase_customer, erase_ticket, purge_resolved
 from helpdesk.staff.accounts import hasher
 
 RETENTION_KEY = "retention"
@@ -134,18 +135,11 @@ class Admin:
         total = 0
         while True:
             async with self._sessions() as session:
-                ids = (
-                    await session.scalars(
-                        select(Ticket.id)
-                        .where(Ticket.status == TicketStatus.RESOLVED, Ticket.resolved_at < cutoff)
-                        .limit(PURGE_BATCH)
-                    )
-                ).all()
-                if not ids:
+                purged = await purge_resolved(session, cutoff, PURGE_BATCH)
+                if not purged:
                     break
-                await self._delete_tickets(session, ids)
                 await session.commit()
-            total += len(ids)
+            total += purged
         if total:
             async with self._sessions() as session:
                 session.add(
@@ -162,33 +156,22 @@ class Admin:
         """Erase every ticket of a customer (by email) or one ticket (by reference), with
         their messages, events, conversations, search terms and mail."""
         target = target.strip()
-        where: ColumnElement[bool]
-        if _EMAIL.match(target):
-            # Both spellings, so that the customer_email index serves the lookup.
-            where = Ticket.customer_email.in_({target, target.lower()})
-        elif _REFERENCE.match(target.upper()):
-            where = Ticket.reference == target.upper()
-        else:
+        if not _EMAIL.match(target) and not _REFERENCE.match(target.upper()):
             raise AdminRefused(AdminRefusal.BAD_TARGET)
         async with self._sessions() as session:
-            ids = (await session.scalars(select(Ticket.id).where(where))).all()
-            await self._delete_tickets(session, ids)
+            if _EMAIL.match(target):
+                erased = await erase_customer(session, target)
+            else:
+                erased = await erase_ticket(session, target.upper())
             session.add(
                 ConsoleAudit(
                     actor=actor,
                     action="customer.erase",
-                    data={"target": _fingerprint(target.lower()), "tickets": len(ids)},
+                    data={"target": _fingerprint(target.lower()), "tickets": erased},
                 )
             )
             await session.commit()
-        return Erased(len(ids))
-
-    async def _delete_tickets(self, session: AsyncSession, ids: Sequence[int]) -> None:
-        if not ids:
-            return
-        # Outgoing mail holds the conversation's text too; the rest cascades from tickets.
-        await session.execute(delete(OutboxMail).where(OutboxMail.ticket_id.in_(ids)))
-        await session.execute(delete(Ticket).where(Ticket.id.in_(ids)))
+        return Erased(erased)
 
     async def audit(self, limit: int = 50) -> Sequence[ConsoleAudit]:
         async with self._sessions() as session:

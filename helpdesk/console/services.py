@@ -20,6 +20,7 @@ from helpdesk.console.search import SearchIndex
 from helpdesk.console.texts import Texts
 from helpdesk.console.transcript import TranscriptStore
 from helpdesk.desk.hub import ChatHub
+from helpdesk.desk.staff import StaffDesk
 
 log = logging.getLogger("helpdesk.console")
 
@@ -48,11 +49,13 @@ async def console_services(
     texts: Texts,
     message_ids: Callable[[str], str],
     *,
+    desk: StaffDesk,
     index_every: float = INDEX_EVERY,
     purge_every: float = PURGE_EVERY,
 ) -> AsyncIterator[Console]:
-    """The console over the given database and chat hub, with its housekeeping (search
-    index, retention, expired sessions) running until the block ends."""
+    """The console over the given database, chat hub and desk (which records what staff
+    do), with its housekeeping (search index, retention, expired sessions) running until
+    the block ends."""
     staff_sessions = SessionStore(sessions)
     index = SearchIndex(sessions)
     console = Console(
@@ -61,7 +64,7 @@ async def console_services(
         index=index,
         queue=TicketQueue(sessions, index),
         transcripts=TranscriptStore(sessions),
-        actions=TicketActions(sessions, hub, texts, settings.provider, message_ids=message_ids),
+        actions=TicketActions(desk, hub, texts, settings.provider, message_ids=message_ids),
         admin=Admin(sessions, staff_sessions),
         texts=texts,
         secure_cookies=settings.public_url.startswith("https://"),
