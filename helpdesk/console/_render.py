@@ -28,7 +28,7 @@ def render(
         .get_template(f"staff/{template}")
         .render(
             lang=lang,
-            t=console.texts.table(lang),
+            t=console.texts.phrases(lang),
             staff=staff,
             csrf=staff.csrf if staff else "",
             csrf_field=CSRF_FIELD,

@@ -11,7 +11,7 @@ from typing import Any
 @dataclass(frozen=True)
 class CheckView:
     name: str
-    rows: list[tuple[str, str]]  # (label key in texts.toml under "check.", value)
+    rows: list[tuple[str, str]]  # (label key in templates/staff/<lang>.yaml under "check.", value)
     raw: str  # the whole result, pretty JSON
 
 

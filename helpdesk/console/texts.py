@@ -1,58 +1,40 @@
-"""The console's wording in French and English (templates/staff/texts.toml), and the
-choice of language for a request: `?lang=`, then the remembered choice, then the browser."""
+"""The console's wording (templates/staff/<lang>.yaml, one catalogue per declared language)
+and the choice of language for a request: `?lang=`, then the remembered choice, then the
+browser."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from helpdesk.templating import LANGS, TEMPLATES_DIR, pick_lang
+from helpdesk.templating import TEMPLATES_DIR, pick_lang
+from helpdesk.wording import LANGUAGES, Catalogue, Languages, Phrases
 
-TEXTS_FILE = TEMPLATES_DIR / "staff" / "texts.toml"
+TEXTS_DIR = TEMPLATES_DIR / "staff"
 LANG_COOKIE = "hd_staff_lang"
 
 
 class Texts:
-    """Every key in both languages, checked once at start-up."""
+    """Every key in every declared language, checked once at start-up."""
 
-    def __init__(self, path: Path = TEXTS_FILE) -> None:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-        self._by_lang: dict[str, dict[str, str]] = {
-            lang: _flatten(data.get(lang, {})) for lang in LANGS
-        }
-        keys = [set(words) for words in self._by_lang.values()]
-        missing = keys[0] ^ keys[1]
-        if missing:
-            raise ValueError(f"{path}: keys not in both languages: {sorted(missing)[:5]}")
+    def __init__(self, directory: Path = TEXTS_DIR, languages: Languages = LANGUAGES) -> None:
+        self._catalogue = Catalogue(directory, languages)
 
-    def table(self, lang: str) -> dict[str, str]:
-        return self._by_lang[lang if lang in LANGS else "fr"]
+    def phrases(self, lang: str) -> Phrases:
+        """The texts of `lang` as pages call them: `t(key, **values)`."""
+        return self._catalogue.phrases(lang)
 
     def get(self, lang: str, key: str, **values: Any) -> str:
-        text = self.table(lang)[key]
-        return text.format(**values) if values else text
-
-
-def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, name + "."))
-        else:
-            flat[name] = str(value)
-    return flat
+        return self._catalogue.text(lang, key, **values)
 
 
 def request_lang(request: web.Request) -> str:
     asked = request.query.get("lang")
-    if asked in LANGS:
-        return asked
+    if asked in LANGUAGES:
+        return str(asked)
     kept = request.cookies.get(LANG_COOKIE)
-    if kept in LANGS:
-        return kept
+    if kept in LANGUAGES:
+        return str(kept)
     return pick_lang(request.headers.get("Accept-Language"))

@@ -101,7 +101,7 @@ def customer_copy(request: web.Request, transcript: Transcript, lang: str) -> st
         .get_template("staff/transcript.txt")
         .render(
             tr=transcript,
-            t=request.app[CONSOLE].texts.table(lang),
+            t=request.app[CONSOLE].texts.phrases(lang),
             when=_clock(request),
             provider=request.app[SETTINGS].provider,
         )
