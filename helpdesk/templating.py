@@ -1,5 +1,6 @@
 """The Jinja2 environments that render HTML from templates/ (pages and the HTML part of
-answer emails): all autoescaped, by one rule."""
+answer emails): all autoescaped, by one rule. Pages take their sentences from the
+catalogues of helpdesk/wording.py (`phrases(area, lang)`), never from literals."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from helpdesk.resources import TEMPLATES_DIR as TEMPLATES_DIR  # re-exported
+from helpdesk.wording import LANGUAGES, Catalogue, Languages, Phrases
 
-LANGS = ("fr", "en")
+# The declared languages' codes (templates/languages.yaml), for the modules that list them.
+LANGS = LANGUAGES.codes
+# Areas whose catalogue (templates/<area>/<lang>.yaml) the pages read.
+PAGE_AREAS = ("pages", "reset", "kb")
 
 
 def escaping_environment(directory: Path, **options: Any) -> Environment:
@@ -33,14 +38,27 @@ def escaping_environment(directory: Path, **options: Any) -> Environment:
     )
 
 
-def html_environment(directory: Path = TEMPLATES_DIR) -> Environment:
-    """Templates for pages: every variable is HTML-escaped unless marked safe."""
-    return escaping_environment(directory, enable_async=False)
+def html_environment(
+    directory: Path = TEMPLATES_DIR, languages: Languages = LANGUAGES
+) -> Environment:
+    """Templates for pages: every variable is HTML-escaped unless marked safe.
+
+    Pages see `languages` (the declared ones, for language switches) and
+    `phrases(area, lang)`, the catalogue of `area` bound to a language: `t(key, **values)`.
+    """
+    env = escaping_environment(directory, enable_async=False)
+    catalogues = {area: Catalogue(directory / area, languages) for area in PAGE_AREAS}
+
+    def phrases(area: str, lang: str) -> Phrases:
+        return catalogues[area].phrases(lang)
+
+    env.globals.update(languages=languages, phrases=phrases)
+    return env
 
 
-def pick_lang(accept_language: str | None, default: str = "fr") -> str:
+def pick_lang(accept_language: str | None, languages: Languages = LANGUAGES) -> str:
     """The first of our languages named in an Accept-Language header, by weight."""
-    best, best_q = default, -1.0
+    best, best_q = languages.default, -1.0
     for part in (accept_language or "").split(","):
         tag, _, params = part.strip().partition(";")
         q = 1.0
@@ -50,6 +68,6 @@ def pick_lang(accept_language: str | None, default: str = "fr") -> str:
             except ValueError:
                 continue
         primary = tag.strip().lower().split("-")[0]
-        if primary in LANGS and q > best_q:
+        if primary in languages and q > best_q:
             best, best_q = primary, q
     return best

@@ -5,20 +5,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from helpdesk.keys import KB, SETTINGS, TEMPLATES
-from helpdesk.templating import LANGS, pick_lang
+from helpdesk.templating import pick_lang
+from helpdesk.wording import LANGUAGES
 
 MAX_QUERY = 200  # characters of `q` that are searched and echoed back
-
-
-def _other(lang: str) -> str:
-    return next(other for other in LANGS if other != lang)
 
 
 def _html(request: web.Request, template: str, lang: str, **context: object) -> web.Response:
     html = (
         request.app[TEMPLATES]
         .get_template(template)
-        .render(lang=lang, other=_other(lang), provider=request.app[SETTINGS].provider, **context)
+        .render(lang=lang, provider=request.app[SETTINGS].provider, **context)
     )
     return web.Response(
         text=html,
@@ -31,7 +28,7 @@ def _html(request: web.Request, template: str, lang: str, **context: object) -> 
 async def kb_index(request: web.Request) -> web.Response:
     """Every article of one language, or the ones matching `?q=`, best first."""
     lang = request.query.get("lang", "")
-    if lang not in LANGS:
+    if lang not in LANGUAGES:
         lang = pick_lang(request.headers.get("Accept-Language"))
     query = " ".join(request.query.get("q", "").split())[:MAX_QUERY]
     kb = request.app[KB]

@@ -22,7 +22,8 @@ from helpdesk.mailbox.policy import MISMATCH
 from helpdesk.mailbox.reset import RATE_LIMITED, RequestResult, parse_context
 from helpdesk.mailbox.service import LinkState
 from helpdesk.resources import STATIC_DIR
-from helpdesk.templating import LANGS, pick_lang
+from helpdesk.templating import pick_lang
+from helpdesk.wording import LANGUAGES
 
 CSRF_COOKIE = "reset_csrf"
 CSRF_FIELD = "csrf"
@@ -129,7 +130,7 @@ def render_page(
 
 def page_lang(request: web.Request, *candidates: Any) -> str:
     for value in (request.query.get("lang"), *candidates):
-        if value in LANGS:
+        if value in LANGUAGES:
             return str(value)
     return pick_lang(request.headers.get("Accept-Language"))
 
@@ -155,7 +156,6 @@ def _form_page(
     problems: list[str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    other = "en" if lang == "fr" else "fr"
     return render_page(
         request,
         "reset/form.html",
@@ -166,8 +166,6 @@ def _form_page(
         problems=problems or [],
         min_length=request.app[RESETS].policy.min_length,
         action=request.path,
-        other_lang=other,
-        other_lang_url=f"{request.path}?lang={other}",
     )
 
 

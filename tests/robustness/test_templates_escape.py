@@ -33,7 +33,6 @@ TRUSTED_URLS = frozenset(
         "action",  # a form's own route
         "first_url",  # the staff queue's paging links, built from its own query
         "next_url",
-        "other_lang_url",  # the same page with ?lang=
     }
 )
 
@@ -110,9 +109,24 @@ def environment_of(name: str) -> tuple[Environment, str]:
 
 
 def looking_up_anything(env: Environment) -> Environment:
-    """`env`, where a hostile key missing from a template's own table (a status or
-    problem code, which the server gives as one of its keys) gives a hostile value."""
+    """`env`, where a hostile key missing from a template's own table or from a catalogue
+    (a status or problem code, which the server gives as one of its keys) gives a hostile
+    value."""
     strict = env.getitem
+    catalogue_phrases = env.globals.get("phrases")
+
+    def phrases(area: str, lang: str) -> Any:
+        t = catalogue_phrases(area, lang)  # type: ignore[operator]
+
+        def lookup(key: str, **values: Any) -> Any:
+            if t.has(key):
+                return t(key, **values)
+            return Hostile(benign=HOSTILE not in key)
+
+        return lookup
+
+    if catalogue_phrases is not None:
+        env.globals["phrases"] = phrases
 
     def getitem(obj: Any, key: Any) -> Any:
         if isinstance(obj, dict) and isinstance(key, Hostile) and key not in obj:
@@ -150,7 +164,7 @@ def render(name: str, lang: str, *, benign: bool) -> str:
     env, inside = environment_of(name)
     env = looking_up_anything(env)
     context: dict[str, Any] = {v: Hostile(v, benign=benign) for v in variables(env, inside)}
-    context |= {"lang": lang, "other_lang": "en" if lang == "fr" else "fr"}
+    context |= {"lang": lang}
     return env.get_template(inside).render(context)
 
 
