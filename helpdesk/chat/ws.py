@@ -25,6 +25,7 @@ from helpdesk.chat.limits import TokenBucket, address_key
 from helpdesk.chat.service import ChatSession
 from helpdesk.engine import Turn
 from helpdesk.keys import CHAT, CHAT_GATE
+from helpdesk.wording import LANGUAGES
 
 log = logging.getLogger("helpdesk.chat")
 
@@ -90,7 +91,7 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
                     await send(_error("already_started", lang))
                     continue
                 hint = frame.get("lang")
-                lang = hint if hint in ("fr", "en") else lang
+                lang = hint if LANGUAGES.knows(hint) else lang
                 token = frame.get("conversation")
                 token = token if isinstance(token, str) else None
                 if not gate.hello(address, resume=service.issued(token)):
@@ -117,7 +118,7 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
                 await send(_error("hello_first", lang))
                 continue
             if kind == "lang":
-                if frame.get("lang") in ("fr", "en"):
+                if frame.get("lang") in LANGUAGES:
                     lang = frame["lang"]
                     await service.set_lang(session, lang)
                 else:

@@ -11,6 +11,7 @@ from diagnostics.bounce import BounceReport, parse_bounce
 from helpdesk.cli import UserError
 from helpdesk.cli._common import load_profile
 from helpdesk.explain.bounce import explain_report, render_text
+from helpdesk.wording import LANGUAGES
 
 if TYPE_CHECKING:
     from helpdesk.profile import ProviderProfile
@@ -25,7 +26,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per input and line")
     parser.add_argument(
-        "--lang", choices=("fr", "en"), default="fr", help="language of the wording"
+        "--lang", choices=LANGUAGES.codes, default=LANGUAGES.default, help="language of the wording"
     )
     parser.set_defaults(func=run)
 

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from helpdesk import resources
 from helpdesk.errors import UserError
+from helpdesk.wording import LANGUAGES
 
 
 def default_kb_dir() -> Path:
@@ -29,7 +30,7 @@ def register(sub: Any) -> None:
         "--kb", metavar="DIR", type=Path, default=None, help="knowledge base folder (default: kb/)"
     )
     parser.add_argument(
-        "--lang", choices=("fr", "en"), default=None, help="language to assume when unclear"
+        "--lang", choices=LANGUAGES.codes, default=None, help="language to assume when unclear"
     )
     parser.set_defaults(func=run)
 

@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from helpdesk.errors import UserError
+from helpdesk.wording import LANGUAGES
 
 if TYPE_CHECKING:
     from diagnostics.findings import Finding
@@ -57,7 +58,7 @@ def register(subparsers: Any) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--lang", choices=("fr", "en"), default="en", help="wording language")
+    parser.add_argument("--lang", choices=LANGUAGES.codes, default="en", help="wording language")
 
 
 def _domain(text: str) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from helpdesk.cli import UserError
 from helpdesk.cli._common import load_settings, read_secret
+from helpdesk.wording import LANGUAGES
 
 if TYPE_CHECKING:
     from helpdesk.config import Settings
@@ -91,7 +92,9 @@ def register(sub: Any) -> None:
         help="mail a one-time link to the client settings sheet to the recovery address",
     )
     sheet.add_argument("address")
-    sheet.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the mail")
+    sheet.add_argument(
+        "--lang", choices=LANGUAGES.codes, default=LANGUAGES.default, help="language of the mail"
+    )
     sheet.set_defaults(func=run_send_settings)
 
 

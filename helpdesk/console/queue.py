@@ -24,10 +24,11 @@ from helpdesk.console.search import (
     tickets_with_all,
 )
 from helpdesk.db.models import Author, Channel, Message, Ticket, TicketStatus
+from helpdesk.wording import LANGUAGES
 
 STATUS_ORDER = (TicketStatus.WAITING_STAFF, TicketStatus.OPEN, TicketStatus.RESOLVED)
 CHANNELS = tuple(c.value for c in Channel)
-LANGS = ("fr", "en")
+LANGS = LANGUAGES.codes
 PAGE_SIZE = 50
 # Under this many tickets, a search word's tickets are fetched and sorted; above it, the
 # queue is walked in order and each ticket checked, which stops as soon as a page is full.

@@ -26,6 +26,7 @@ from email.utils import parsedate_to_datetime
 from diagnostics.mailtext import decode_bytes, html_to_text
 from helpdesk.email._text import clean_text, one_line
 from helpdesk.email.quotes import cut_reply
+from helpdesk.wording import LANGUAGES
 
 # Past these, the rest is left out: a person's question fits well within them.
 MAX_TEXT_CHARS = 100_000
@@ -277,7 +278,7 @@ def _date(value: str) -> datetime | None:
 
 def _lang(value: str) -> str | None:
     primary = value.split(",")[0].strip().lower().split("-")[0]
-    return primary if primary in ("fr", "en") else None
+    return primary if primary in LANGUAGES else None
 
 
 class _Body:

@@ -26,6 +26,7 @@ from helpdesk.engine.redact import redact
 from helpdesk.engine.state import DialogueState
 from helpdesk.engine.wording import Wording
 from helpdesk.understanding import CONVERSATIONAL_INTENTS
+from helpdesk.wording import LANGUAGES
 
 if TYPE_CHECKING:
     from helpdesk.understanding import Understanding, Understood
@@ -126,13 +127,13 @@ class Engine:
         if turn.choice is not None and choice is None:
             text = text or turn.choice  # an unknown choice value is read as text
 
-        current = state.lang or turn.lang_hint or "fr"
+        current = state.lang or turn.lang_hint or LANGUAGES.default
         understood = None
         if text.strip():
             understood = self._deps.understanding.understand(text, current, now=now)
             if len(text.split()) >= LANG_MIN_WORDS:
                 current = understood.lang
-        if turn.lang_hint in ("fr", "en") and not text.strip():
+        if LANGUAGES.knows(turn.lang_hint) and not text.strip():
             current = turn.lang_hint
 
         # What was offered is answered now (or not at all): the turn offers anew.

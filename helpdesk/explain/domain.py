@@ -3,6 +3,10 @@
 Each check has one template per language, `domain/<check>.<lang>.j2`, holding one macro
 per finding code (given the finding's facts), a `result` macro for an SPF evaluation and
 a `report` macro laying out a whole answer. Unknown codes fall back to `unknown`.
+
+These stay one Jinja file per language rather than catalogue entries (helpdesk/wording.py):
+they are macro libraries with loops and conditions, not sentences. Their languages are the
+declared ones (templates/languages.yaml), and a missing file stops the start-up.
 """
 
 from __future__ import annotations
@@ -16,15 +20,25 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from diagnostics.findings import Finding
 from diagnostics.spf import SpfResult
 from helpdesk.templating import TEMPLATES_DIR
+from helpdesk.wording import LANGUAGES, Languages, WordingError
 
-LANGS = ("fr", "en")
+LANGS = LANGUAGES.codes
 CHECKS = ("spf", "dmarc", "dkim", "mx")
 
 
 class DomainWording:
-    """Renders findings and reports of the domain checks in French or English."""
+    """Renders findings and reports of the domain checks in each declared language."""
 
-    def __init__(self, directory: Path = TEMPLATES_DIR) -> None:
+    def __init__(self, directory: Path = TEMPLATES_DIR, languages: Languages = LANGUAGES) -> None:
+        missing = [
+            name
+            for check in CHECKS
+            for lang in languages
+            if not (directory / (name := f"domain/{check}.{lang}.j2")).is_file()
+        ]
+        if missing:
+            raise WordingError(f"{directory}: missing template {missing[0]}")
+        self._languages = languages
         self._env = Environment(
             loader=FileSystemLoader(directory),
             autoescape=False,  # noqa: S701 - plain text for chat, mail and terminal, never HTML
@@ -36,7 +50,7 @@ class DomainWording:
     def _module(self, check: str, lang: str) -> Any:
         if check not in CHECKS:
             raise ValueError(f"unknown check {check!r}")
-        lang = lang if lang in LANGS else "en"
+        lang = self._languages.pick(lang, fallback="en")
         return self._env.get_template(f"domain/{check}.{lang}.j2").module
 
     def finding(self, check: str, finding: Finding, lang: str) -> str:
