@@ -1,28 +1,30 @@
 """Explain a bounce diagnosis in French or English, with the provider's own facts.
 
-The wording lives in ``templates/bounce/{fr,en}.toml``: one table per reason with a
-summary, an explanation and next steps, each a Jinja2 template fed with the provider
-profile and the recipient's facts. This module only loads and renders them.
+The wording lives in ``templates/bounce/<lang>.yaml``, a catalogue like every other
+(see helpdesk.wording), for each declared language: one table per reason with a summary,
+an explanation and next steps, each a Jinja2 template fed with the provider profile and
+the recipient's facts. This module loads and renders them, keeping what reads only the
+profile rendered once per profile.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from jinja2 import Environment, StrictUndefined, Template, meta
 
 from diagnostics.bounce import BounceReport, FailedRecipient
 from helpdesk.resources import TEMPLATES_DIR as SHIPPED_TEMPLATES
+from helpdesk.wording import LANGUAGES
 
 if TYPE_CHECKING:
     from helpdesk.config import ProviderProfile
 
 TEMPLATES_DIR = SHIPPED_TEMPLATES / "bounce"
-LANGS = ("fr", "en")
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,8 @@ class Explanation:
 
 @lru_cache(maxsize=8)
 def _wording(directory: Path, lang: str) -> dict[str, Any]:
-    with (directory / f"{lang}.toml").open("rb") as handle:
-        return tomllib.load(handle)
+    loaded: dict[str, Any] = yaml.safe_load((directory / f"{lang}.yaml").read_text("utf-8"))
+    return loaded
 
 
 # These are plain-text explanations (CLI, e-mail replies, chat "text" fields that the
@@ -132,7 +134,7 @@ def explain_recipient(
     directory: Path = TEMPLATES_DIR,
 ) -> Explanation:
     """Word the diagnosis of one recipient in `lang` ("fr" or "en")."""
-    lang = lang if lang in LANGS else LANGS[0]
+    lang = LANGUAGES.pick(lang)
     context: dict[str, Any] = {
         "provider": profile,
         "recipient": rec.recipient,
@@ -179,7 +181,7 @@ def render_text(
     directory: Path = TEMPLATES_DIR,
 ) -> str:
     """A readable report: per recipient, codes, the server's words and what to do."""
-    lang = lang if lang in LANGS else LANGS[0]
+    lang = LANGUAGES.pick(lang)
     blocks = []
     for rec, text in zip(
         report.recipients, explain_report(report, profile, lang, directory), strict=True

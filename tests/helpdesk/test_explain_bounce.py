@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 
 import pytest
+import yaml
 
 from diagnostics.bounce import REASONS, FailedRecipient, parse_bounce
 from helpdesk.config import Endpoint, ProviderProfile, Settings
 from helpdesk.explain.bounce import TEMPLATES_DIR, explain_recipient, render_text
+from helpdesk.wording import LANGUAGES
 
 
 def _profile() -> ProviderProfile:
@@ -52,11 +53,11 @@ def _rec(reason: str, **changes: object) -> FailedRecipient:
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES.codes)
 def test_every_reason_has_wording(lang: str) -> None:
-    """Each reason of the vocabulary has a summary, an explanation and steps in FR and EN."""
-    with (TEMPLATES_DIR / f"{lang}.toml").open("rb") as handle:
-        table = tomllib.load(handle)["reasons"]
+    """Each reason of the vocabulary has a summary, an explanation and steps in every
+    declared language."""
+    table = yaml.safe_load((TEMPLATES_DIR / f"{lang}.yaml").read_text("utf-8"))["reasons"]
     assert set(table) == set(REASONS)
     for reason in REASONS:
         text = explain_recipient(_rec(reason), _profile(), lang)
