@@ -118,9 +118,14 @@ def _services(
             wording = Wording(TEMPLATES_DIR / "bot", provider)
             dns = overrides.resolver or DnsResolver(settings.dns_servers)
 
+            desk = Desk.over(sessions)
             side = await stack.enter_async_context(
                 mailbox_side(
-                    settings, sessions, service=overrides.mailboxes, transport=overrides.transport
+                    settings,
+                    sessions,
+                    tickets=desk.tickets,
+                    service=overrides.mailboxes,
+                    transport=overrides.transport,
                 )
             )
             app[MAILBOXES], app[OUTBOX] = side.mailboxes, side.outbox
@@ -139,7 +144,6 @@ def _services(
                     resets=side.resets,
                 )
             )
-            desk = Desk.over(sessions)
             chat = ChatService(
                 engine,
                 wording,
@@ -174,6 +178,7 @@ def _services(
                     sessions,
                     engine=engine,
                     wording=wording,
+                    desk=desk.inbound,
                     ids=ids,
                     outbox=side.outbox,
                     limits=overrides.limits,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.aio import stop
 from helpdesk.config import Settings
+from helpdesk.desk.inbound import InboundDesk
 from helpdesk.email.compose import Composer
 from helpdesk.email.conversation import MailConversation
 from helpdesk.email.imap import ImapFetcher
@@ -56,6 +57,7 @@ async def email_channel(
     *,
     engine: Engine,
     wording: Wording,
+    desk: InboundDesk,
     ids: MessageIds,
     outbox: Outbox,
     limits: RateLimits | None = None,
@@ -76,7 +78,7 @@ async def email_channel(
     responder = EmailResponder(
         conversation=MailConversation(engine),
         composer=Composer(wording, TEMPLATES_DIR / "email"),
-        store=EmailStore(sessions),
+        store=EmailStore(sessions, desk),
         ids=ids,
         timezone=provider.timezone,
         aliases=provider.support_aliases,

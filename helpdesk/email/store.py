@@ -42,11 +42,10 @@ def _info(ticket: Ticket, conv: Conversation | None) -> TicketInfo:
 
 
 class EmailStore:
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], desk: InboundDesk | None = None
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], desk: InboundDesk) -> None:
+        """`desk`: what records a received mail (the store itself only reads)."""
         self._sessions = sessions
-        self._desk = desk or InboundDesk(sessions)
+        self._desk = desk
 
     async def _load(self, session: AsyncSession, ticket: Ticket | None) -> TicketInfo | None:
         if ticket is None:

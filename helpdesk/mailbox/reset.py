@@ -104,14 +104,14 @@ class PasswordResets:
         policy: PasswordPolicy,
         public_url: str,
         link_ttl: timedelta,
+        tickets: TicketStore,
         limits: ResetLimits | None = None,
-        tickets: TicketStore | None = None,
     ) -> None:
-        """`tickets`: where the events of a reset go (by default, those of `sessions`)."""
+        """`tickets`: the desk's ticket store, where the events of a reset go."""
         self._mailboxes = mailboxes
         self._outbox = outbox
         self._limiter = limiter
-        self._tickets = tickets or TicketStore(sessions)
+        self._tickets = tickets
         self._composer = composer
         self._policy = policy
         self._public_url = public_url.rstrip("/")

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.aio import stop
 from helpdesk.config import Settings
+from helpdesk.desk.tickets import TicketStore
 from helpdesk.mailbox.embedded import EmbeddedMailboxService
 from helpdesk.mailbox.http_client import HttpMailboxService
 from helpdesk.mailbox.mails import MailComposer
@@ -40,6 +41,7 @@ async def mailbox_side(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     *,
+    tickets: TicketStore,
     service: MailboxService | None = None,
     transport: Transport | None = None,
 ) -> AsyncIterator[MailboxSide]:
@@ -68,6 +70,7 @@ async def mailbox_side(
         policy=PasswordPolicy(settings.provider.password_min_length),
         public_url=settings.public_url,
         link_ttl=timedelta(minutes=settings.reset_link_minutes),
+        tickets=tickets,
     )
     sheets = SettingsSheets(
         mailboxes=mailboxes, outbox=outbox, composer=composer, public_url=settings.public_url
