@@ -23,11 +23,11 @@ from helpdesk.desk.drafts import Draft
 from helpdesk.desk.hub import ChatHub, Event, message_event, message_view
 from helpdesk.desk.tickets import TicketStore, new_reference
 from helpdesk.engine import DialogueState, Engine, Outcome, Reply, Turn, Wording, redact
+from helpdesk.wording import LANGUAGES
 
 log = logging.getLogger("helpdesk.chat")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-LANGS = ("fr", "en")
 
 
 @dataclass
@@ -128,7 +128,7 @@ class ChatService:
         writes (`turn`). Returns the session, the history frames, and frames to send after
         `welcome`.
         """
-        lang = lang if lang in LANGS else None
+        lang = lang if LANGUAGES.knows(lang) else None
         if token:
             ref = await self._conversations.resume(token)
             if ref is not None:
@@ -161,7 +161,7 @@ class ChatService:
         return self._wording.say(lang, f"error.{code}")
 
     async def set_lang(self, session: ChatSession, lang: str) -> None:
-        if lang in LANGS:
+        if LANGUAGES.knows(lang):
             session.state = session.state.in_lang(lang)
             if session.conversation is not None:
                 await self._conversations.save(session.conversation.id, session.state, lang)
