@@ -127,6 +127,18 @@ def database_url(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[str
 
 
 @pytest.fixture
+async def migrated_engine(database_url: str) -> AsyncIterator[Any]:
+    """A migrated store on SQLite, then on PostgreSQL (see `database_url`)."""
+    from helpdesk.db import create_engine
+    from helpdesk.db.migrate import upgrade
+
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
 async def sqlite_engine(tmp_path: Path) -> AsyncIterator[Any]:
     """A migrated SQLite store of its own, for tests that need a database but not both."""
     from helpdesk.db import create_engine

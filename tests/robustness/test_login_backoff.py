@@ -3,7 +3,6 @@ so a stranger cannot keep a staff member out (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,8 +19,7 @@ from helpdesk.console.auth import (
     client_key,
 )
 from helpdesk.console.models import LoginThrottle
-from helpdesk.db import create_engine, session_factory
-from helpdesk.db.migrate import upgrade
+from helpdesk.db import session_factory
 from helpdesk.db.models import utcnow
 from helpdesk.staff.accounts import create_staff
 
@@ -43,12 +41,9 @@ class Clock:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[Any]:
-    eng = create_engine(database_url)
-    await upgrade(eng)
-    await create_staff(eng, *STAFF, "agent")
-    yield eng
-    await eng.dispose()
+async def engine(migrated_engine: Any) -> Any:
+    await create_staff(migrated_engine, *STAFF, "agent")
+    return migrated_engine
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mailbox
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -12,8 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from helpdesk.db import create_engine, session_factory
-from helpdesk.db.migrate import upgrade
+from helpdesk.db import session_factory
 from helpdesk.db.models import OutboxMail, OutboxStatus
 from helpdesk.desk.tickets import TicketStore
 from helpdesk.outbox import Backoff, MaildirTransport, Outbox, OutboxSender
@@ -26,11 +24,8 @@ from tests.helpdesk.outbox.test_outbox import Clock, smtp
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(database_url)
-    await upgrade(eng)
-    yield eng
-    await eng.dispose()
+def engine(migrated_engine: AsyncEngine) -> AsyncEngine:
+    return migrated_engine
 
 
 def answer(to: str, n: int = 0) -> EmailMessage:

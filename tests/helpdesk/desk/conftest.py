@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from helpdesk.db import create_engine, session_factory
-from helpdesk.db.migrate import upgrade
+from helpdesk.db import session_factory
 from helpdesk.db.models import Ticket, TicketEvent
 from helpdesk.desk import Desk
 from helpdesk.staff.accounts import create_staff
@@ -23,11 +21,8 @@ class Member:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(database_url)
-    await upgrade(eng)
-    yield eng
-    await eng.dispose()
+def engine(migrated_engine: AsyncEngine) -> AsyncEngine:
+    return migrated_engine
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import mailbox
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -16,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helpdesk.config import Relay as RelayConfig
 from helpdesk.config import Settings, load_settings
-from helpdesk.db import create_engine, session_factory
-from helpdesk.db.migrate import upgrade
+from helpdesk.db import session_factory
 from helpdesk.db.models import OutboxMail, OutboxStatus
 from helpdesk.desk.tickets import TicketStore
 from helpdesk.outbox import Backoff, MaildirTransport, Outbox, OutboxSender, SmtpRelay
@@ -36,11 +34,8 @@ class Clock:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(database_url)
-    await upgrade(eng)
-    yield eng
-    await eng.dispose()
+def engine(migrated_engine: AsyncEngine) -> AsyncEngine:
+    return migrated_engine
 
 
 def mail(to: str = "client@exemple.fr", body: str = "Bonjour") -> EmailMessage:
