@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,16 +35,19 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -
     raise AssertionError("server did not become healthy")
 
 
-def test_serve_health_and_clean_sigterm(env: dict[str, str]) -> None:
-    """After migrate, serve answers /healthz with 200 and exits 0 on SIGTERM without warnings."""
-    environ = cli_env(env)
+@contextlib.contextmanager
+def serving(env: dict[str, str], environ: dict[str, str]) -> Iterator[list[str]]:
+    """`helpdesk migrate`, then `helpdesk serve` until the block ends, then SIGTERM; the
+    list it yields holds the server's log once it has stopped, which must be clean."""
     helpdesk = [sys.executable, "-m", "helpdesk"]
     subprocess.run([*helpdesk, "migrate"], env=environ, check=True, cwd=REPO, capture_output=True)
     proc = subprocess.Popen(
         [*helpdesk, "serve"], env=environ, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    log: list[str] = []
     try:
         assert wait_healthy(f"http://{env['HELPDESK_HTTP']}/healthz", proc) == 200
+        yield log
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=20)
     finally:
@@ -53,6 +58,14 @@ def test_serve_health_and_clean_sigterm(env: dict[str, str]) -> None:
     assert proc.returncode == 0, text
     for bad in ("Warning", "Unclosed", "Traceback", "ERROR", "never awaited"):
         assert bad not in text, text
+    log.append(text)
+
+
+def test_serve_health_and_clean_sigterm(env: dict[str, str]) -> None:
+    """After migrate, serve answers /healthz with 200 and exits 0 on SIGTERM without warnings."""
+    with serving(env, cli_env(env)) as log:
+        pass
+    [text] = log
     assert "serving on http://" in text
     assert "stopped" in text
 
@@ -88,14 +101,7 @@ def test_serve_metrics_on_their_own_listener(env: dict[str, str]) -> None:
     from tests.conftest import free_port
 
     metrics = f"127.0.0.1:{free_port()}"
-    environ = cli_env(env | {"HELPDESK_METRICS_LISTEN": metrics})
-    helpdesk = [sys.executable, "-m", "helpdesk"]
-    subprocess.run([*helpdesk, "migrate"], env=environ, check=True, cwd=REPO, capture_output=True)
-    proc = subprocess.Popen(
-        [*helpdesk, "serve"], env=environ, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        wait_healthy(f"http://{env['HELPDESK_HTTP']}/healthz", proc)
+    with serving(env, cli_env(env | {"HELPDESK_METRICS_LISTEN": metrics})) as log:
         with urllib.request.urlopen(f"http://{metrics}/metrics", timeout=5) as resp:
             assert resp.status == 200
             assert b'route="/healthz"' in resp.read()
@@ -103,14 +109,5 @@ def test_serve_metrics_on_their_own_listener(env: dict[str, str]) -> None:
             urllib.request.urlopen(f"http://{env['HELPDESK_HTTP']}/metrics", timeout=5)
         assert refused.value.code == 404  # /metrics is not public on the main port
         refused.value.close()
-        proc.send_signal(signal.SIGTERM)
-        _out, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    text = err.decode()
-    assert proc.returncode == 0, text
-    for bad in ("Warning", "Unclosed", "Traceback", "ERROR"):
-        assert bad not in text, text
+    [text] = log
     assert f"metrics on http://{metrics}/metrics" in text

@@ -3,7 +3,7 @@ so a stranger cannot keep a staff member out (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,24 +20,11 @@ from helpdesk.console.auth import (
 )
 from helpdesk.console.models import LoginThrottle
 from helpdesk.db import session_factory
-from helpdesk.db.models import utcnow
 from helpdesk.staff.accounts import create_staff
+from tests.helpdesk.console.conftest import Clock
 
 STAFF = ("agent@zindex.fr", "agent-password-1")
 HOME, STRANGER = "198.51.100.20", "203.0.113.66"
-
-
-class Clock:
-    """A clock that moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
