@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk.db.models import OutboxMail, OutboxStatus, utcnow
 from helpdesk.desk.events import record_event
+from helpdesk.desk.mail import QueuedMail, queue
 from helpdesk.outbox.addresses import BadAddress, checked, needs_smtputf8
 from helpdesk.outbox.journal import process_alive
 
@@ -161,28 +162,18 @@ class Outbox:
         raw = message.as_bytes(policy=SMTPUTF8 if utf8 else SMTP)
         if sensitive:
             raw = SENSITIVE_MARK + raw
-        now = self._clock()
         async with self._sessions() as session:
-            row = OutboxMail(
-                ticket_id=ticket_id,
-                mail_from=sender,
-                recipients=recipients,
-                raw=raw,
-                status=OutboxStatus.PENDING if problem is None else OutboxStatus.FAILED,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                last_error=problem,
+            outbox_id = await queue(
+                session,
+                ticket_id,
+                QueuedMail(sender, recipients, raw),
+                problem=problem,
+                now=self._clock(),
             )
-            session.add(row)
-            if problem is not None and ticket_id is not None:
-                await session.flush()
-                data = {"outbox_id": row.id, "attempts": 0, "error": problem}
-                record_event(session, ticket_id, "mail.failed", "system", data)
             await session.commit()
         if problem is None:
             self.wakeup.set()
-        return row.id
+        return outbox_id
 
     async def claim(self, limit: int, lease: timedelta) -> list[OutgoingMail]:
         """Take up to `limit` due mails: pending, or sending with an expired lease or a
