@@ -53,6 +53,19 @@ class OutgoingMail:
     # Claimed again after a lease ran out: an earlier attempt may have reached the relay.
     interrupted: bool = False
 
+    @classmethod
+    def of(cls, row: OutboxMail, attempts: int, *, interrupted: bool = False) -> OutgoingMail:
+        return cls(
+            row.id,
+            row.ticket_id,
+            row.mail_from,
+            list(row.recipients),
+            row.raw,
+            attempts,
+            row.created_at,
+            interrupted,
+        )
+
     @property
     def sensitive(self) -> bool:
         return self.raw.startswith(SENSITIVE_MARK)
@@ -215,15 +228,8 @@ class Outbox:
                 if getattr(result, "rowcount", 0) != 1:
                     continue
                 claimed.append(
-                    OutgoingMail(
-                        row.id,
-                        row.ticket_id,
-                        row.mail_from,
-                        list(row.recipients),
-                        row.raw,
-                        row.attempts + 1,
-                        row.created_at,
-                        interrupted=row.status == OutboxStatus.SENDING,
+                    OutgoingMail.of(
+                        row, row.attempts + 1, interrupted=row.status == OutboxStatus.SENDING
                     )
                 )
             await session.commit()
@@ -279,18 +285,7 @@ class Outbox:
                     OutboxMail.created_at < limit,
                 )
             )
-            return [
-                OutgoingMail(
-                    r.id,
-                    r.ticket_id,
-                    r.mail_from,
-                    list(r.recipients),
-                    r.raw,
-                    r.attempts,
-                    r.created_at,
-                )
-                for r in rows
-            ]
+            return [OutgoingMail.of(r, r.attempts) for r in rows]
 
     async def retry(self, mail: OutgoingMail, error: str, delay: timedelta) -> None:
         at = self._clock() + delay
