@@ -74,9 +74,6 @@ class OutboxSender:
                     await self._outbox.sent(mail, via, earlier)
                     return
             reply = await delivery.send(mail)
-            if self._journal is not None:
-                # At once, before anything else can be interrupted: see the journal.
-                self._journal.record(mail.id, reply)
         except PermanentError as exc:
             log.warning("outbox mail %d refused by %s: %s", mail.id, via, exc)
             await self._outbox.failed(mail, str(exc))
@@ -84,12 +81,26 @@ class OutboxSender:
         except Exception as exc:
             # Anything else (a bug, an encoding error in a library) is this mail's problem:
             # it waits like a relay outage, with the cause on record, and the batch goes on.
+            error = str(exc)
             if not isinstance(exc, TransientError):
                 log.exception("outbox mail %d: unexpected error via %s", mail.id, via)
-            await self._postpone(mail, f"{type(exc).__name__}: {exc}", via)
+                error = f"{type(exc).__name__}: {exc}"
+            await self._postpone(mail, error, via)
             return
+        self._note_handover(mail, reply)
         log.info("outbox mail %d sent via %s: %s", mail.id, via, reply)
         await self._outbox.sent(mail, via, reply)
+
+    def _note_handover(self, mail: OutgoingMail, reply: str) -> None:
+        """Write the relay's 250 to the journal at once, before anything else can be
+        interrupted (see helpdesk.outbox.journal). The mail is sent whatever happens here:
+        a journal that cannot be written only loses the protection against a crash."""
+        if self._journal is None:
+            return
+        try:
+            self._journal.record(mail.id, reply)
+        except OSError as exc:
+            log.warning("outbox mail %d: hand-over journal not written: %s", mail.id, exc)
 
     async def _handed_over(self, mail: OutgoingMail) -> str | None:
         """The relay's answer when an interrupted attempt did hand `mail` over."""
