@@ -113,10 +113,12 @@ class Run:
     port: int
     env: dict[str, str]
     data: Path
-    relay: Controller
+    relay: Controller | None = None
 
     def relay_down(self) -> None:
-        self.relay.stop()
+        if self.relay is not None:
+            self.relay.stop()
+            self.relay = None
 
     def relay_up(self) -> None:
         self.relay = Controller(self.sink, hostname="127.0.0.1", port=self.port)
@@ -128,7 +130,7 @@ async def queued(burst: int) -> AsyncIterator[Run]:
     """A relay on loopback and a migrated data dir with `burst` mails in the outbox."""
     sink, port = Sink(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        run = Run(sink, port, environ(Path(tmp), port), Path(tmp), Controller(sink))
+        run = Run(sink, port, environ(Path(tmp), port), Path(tmp))
         run.relay_up()
         try:
             await asyncio.to_thread(migrate, run.env)
