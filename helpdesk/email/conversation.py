@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk.email.compose import Block
-from helpdesk.engine import DialogueState, Engine, Outcome, Turn
+from helpdesk.email.parse import InboundMail
+from helpdesk.engine import DialogueState, Engine, Outcome, Turn, redact
 
+MAX_ENGINE_CHARS = 40_000
+_PREFIX = re.compile(r"^(?:(?:re|aw|sv|tr|fwd?|wg|rv)\s*:\s*)+", re.IGNORECASE)
+_REFERENCE = re.compile(r"\[HD-[0-9A-Z]{8}\]", re.IGNORECASE)
 MAX_SEGMENTS = 4
 MIN_SEGMENT_WORDS = 4
 _PARAGRAPHS = re.compile(r"\n\s*\n")
@@ -31,6 +35,33 @@ RELATED = {
     "password_forgot": {"password_change"},
     "password_change": {"password_forgot"},
 }
+
+
+@dataclass(frozen=True)
+class MailText:
+    """What the engine reads of a mail: `whole` is everything the customer sent (subject
+    of a new thread, their words, forwarded bounces quoted), `own` their own words."""
+
+    whole: str
+    own: str
+    had_secret: bool
+
+
+def mail_text(mail: InboundMail, *, new_thread: bool) -> MailText | None:
+    """The engine's input for `mail`, secrets redacted; None when the mail says nothing."""
+    own, had_secret = redact(mail.text)
+    subject = ""
+    if new_thread:  # a reply's subject is the bot's own, not a new question
+        subject = _REFERENCE.sub("", _PREFIX.sub("", redact(mail.subject)[0])).strip()
+    # Quoted, as a mail client quotes: the bounce parser reads it the same, and the
+    # language of the answer is that of the customer's words, not of the bounce.
+    forwarded = "\n\n".join(
+        "\n".join("> " + line for line in block.splitlines()) for block in mail.forwarded
+    )
+    if not own.strip() and not subject and not forwarded.strip():
+        return None
+    whole = "\n\n".join(part for part in (subject, own, forwarded) if part.strip())
+    return MailText(whole[:MAX_ENGINE_CHARS], own[:MAX_ENGINE_CHARS], had_secret)
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from helpdesk.db.models import Holder, TicketStatus
 from helpdesk.email.compose import Block, Composer, Envelope
-from helpdesk.email.conversation import MailConversation
+from helpdesk.email.conversation import MailConversation, mail_text
 from helpdesk.email.loops import no_answer_reason
 from helpdesk.email.parse import InboundMail, parse_mail
 from helpdesk.email.store import EmailStore, Outgoing, Record, TicketInfo
@@ -28,9 +27,6 @@ from helpdesk.email.threads import MessageIds, reply_subject, subject_reference
 from helpdesk.engine import DialogueState, redact
 
 log = logging.getLogger("helpdesk.email")
-
-MAX_ENGINE_CHARS = 40_000
-_PREFIX = r"^(?:(?:re|aw|sv|tr|fwd?|wg|rv)\s*:\s*)+"
 
 
 @dataclass(frozen=True)
@@ -241,23 +237,13 @@ class EmailResponder:
     async def _converse(
         self, mail: InboundMail, ticket: TicketInfo | None, rec: Record, state: DialogueState
     ) -> Handled:
-        own, had_secret = redact(mail.text)
-        subject = ""
-        if ticket is None:
-            subject = re.sub(_PREFIX, "", _subject(mail), flags=re.IGNORECASE).strip()
-            subject = re.sub(r"\[HD-[0-9A-Z]{8}\]", "", subject, flags=re.IGNORECASE).strip()
-        # Quoted, as a mail client quotes: the bounce parser reads it the same, and the
-        # language of the answer is that of the customer's words, not of the bounce.
-        forwarded = "\n\n".join(
-            "\n".join("> " + line for line in block.splitlines()) for block in mail.forwarded
-        )
-        if not own.strip() and not subject and not forwarded.strip():
+        text = mail_text(mail, new_thread=ticket is None)
+        if text is None:
             lang = mail.lang_hint or (ticket.lang if ticket else None) or "fr"
             rec.events.append(("email.empty", {}))
             return await self._answer(
                 mail, rec, [Block(self._composer.say(lang, "email.empty"))], lang, intents=[]
             )
-        whole = "\n\n".join(part for part in (subject, own, forwarded) if part.strip())
         if rec.ticket_id is None:
             # The engine's actions (a password reset) record events on the ticket: it
             # must exist first. Same reference on a retry, so no second ticket.
@@ -270,9 +256,9 @@ class EmailResponder:
             rec.ticket_id = created.id
         answered = await self._conversation.answer(
             state,
-            whole=whole[:MAX_ENGINE_CHARS],
-            own=own[:MAX_ENGINE_CHARS],
-            had_secret=had_secret,
+            whole=text.whole,
+            own=text.own,
+            had_secret=text.had_secret,
             lang_hint=mail.lang_hint or (ticket.lang if ticket else None),
             reference=rec.reference,
             now=self._written_at(mail),
