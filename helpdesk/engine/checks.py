@@ -18,11 +18,14 @@ from diagnostics.spf import lint_spf
 from helpdesk.config import ProviderProfile
 from helpdesk.engine.context import CheckAnswer
 from helpdesk.engine.model import CheckRecord
-from helpdesk.explain.bounce import render_text
+from helpdesk.explain.bounce import explain_report, render_text
 from helpdesk.explain.domain import DomainWording
 
 # A pasted message bigger than this is cut before parsing: the useful part is at the top.
 MAX_BOUNCE_BYTES = 2 * 1024 * 1024
+# MX findings that mean the domain could not be checked at all: it does not exist, or
+# its DNS did not answer.
+_NO_ANSWER = frozenset({"no_domain", "dns_error"})
 
 
 def _plain(value: Any) -> Any:
@@ -54,7 +57,9 @@ class DiagnosticChecks:
         first = report.recipients[0]
         if first.reason == "undefined" and not (first.status or first.replycode):
             return CheckAnswer(record, "", ok=False)
-        return CheckAnswer(record, render_text(report, self._provider, lang))
+        meaning = explain_report(report, self._provider, lang)[0]
+        gist = " ".join((meaning.summary, meaning.explanation, *meaning.steps))
+        return CheckAnswer(record, render_text(report, self._provider, lang), gist=gist)
 
     async def domain(self, domain: str, lang: str) -> CheckAnswer:
         p = self._provider
@@ -70,6 +75,15 @@ class DiagnosticChecks:
             check_mx(self._resolver, domain, p.mx_hosts),
         )
         words = self._domain_wording
+        record = CheckRecord(
+            "domain",
+            {"domain": domain},
+            {"spf": _plain(spf), "dmarc": _plain(dmarc), "mx": _plain(mx)},
+        )
+        unusable = [f for f in mx.findings if f.code in _NO_ANSWER]
+        if unusable:
+            # No advice can be built on a missing answer: one clear statement instead.
+            return CheckAnswer(record, words.finding("mx", unusable[0], lang), ok=False)
         parts = [
             words.report(
                 "spf",
@@ -84,9 +98,4 @@ class DiagnosticChecks:
             ),
             words.report("mx", lang, domain=domain, record=None, findings=mx.findings),
         ]
-        record = CheckRecord(
-            "domain",
-            {"domain": domain},
-            {"spf": _plain(spf), "dmarc": _plain(dmarc), "mx": _plain(mx)},
-        )
         return CheckAnswer(record, "\n".join(part.strip() for part in parts if part.strip()))

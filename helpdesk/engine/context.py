@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from helpdesk.engine.model import CheckRecord, Choice, Link, Outcome, Reply, Turn
-from helpdesk.engine.state import DialogueState, Slots
+from helpdesk.engine.reading import Reading, read
+from helpdesk.engine.state import DialogueState, Facts, Slots
 from helpdesk.engine.wording import Wording
 
 if TYPE_CHECKING:
@@ -28,6 +29,10 @@ class CheckAnswer:
     record: CheckRecord
     text: str
     ok: bool = True  # False when nothing usable was found (unreadable bounce, ...)
+    # The meaning in a few sentences, without the codes and the server's words: what a
+    # follow-up ("what does that mean for me?") gets, and the answer to a bounce the
+    # customer only quoted in their own sentence (no server's words to show then).
+    gist: str = ""
 
 
 class Checks(Protocol):
@@ -81,6 +86,7 @@ class Ctx:
         progress: Progress | None,
         reference: str,
         resets: Resets | None = None,
+        reading: Reading | None = None,
     ) -> None:
         self.turn = turn
         self.text = text
@@ -93,6 +99,10 @@ class Ctx:
         self.reference = reference
         self.resets = resets
         self.intent: str | None = None
+        # The message read (own words, pasted text, segments) and whether this turn
+        # follows up on the current topic rather than raising a new one.
+        self.reading = reading or read(text)
+        self.follow_up = False
         self._replies: list[Reply] = []
         self._records: list[CheckRecord] = []
         self._events: list[tuple[str, dict[str, Any]]] = []
@@ -117,12 +127,24 @@ class Ctx:
         return self.state.lang or "fr"
 
     @property
+    def handed_off(self) -> bool:
+        return self._handoff
+
+    @property
+    def facts(self) -> Facts:
+        return self.state.facts
+
+    @property
     def slots(self) -> Slots:
         return self.state.slots
 
     @property
     def step(self) -> str | None:
         return self.state.step
+
+    def learn(self, **values: str | None) -> None:
+        """Keep a fact about the customer's problem: `values` are `Facts` fields."""
+        self.update(facts=replace(self.state.facts, **values))
 
     def update(self, **changes: Any) -> None:
         """Move the state on: `changes` are `DialogueState` fields."""

@@ -15,15 +15,18 @@ the ticket, which the channel reads before each turn.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from helpdesk.engine.context import Articles, Checks, Ctx, Progress, Resets
+from helpdesk.engine.entities import client_of, protocol_of
 from helpdesk.engine.flows import FLOWS, POPULAR
 from helpdesk.engine.model import Outcome, Turn
+from helpdesk.engine.reading import MAX_SEGMENTS, Reading, asks_for_settings, direction, read
 from helpdesk.engine.redact import redact
-from helpdesk.engine.state import DialogueState
+from helpdesk.engine.state import DialogueState, Facts
 from helpdesk.engine.wording import Wording
 from helpdesk.understanding import CONVERSATIONAL_INTENTS
 from helpdesk.wording import LANGUAGES
@@ -34,8 +37,33 @@ if TYPE_CHECKING:
 # Below this confidence, or this margin over the runner-up, the bot asks which one.
 MIN_CONFIDENCE = 0.45
 MIN_MARGIN = 0.15
-# A message shorter than this many words does not change the conversation's language.
-LANG_MIN_WORDS = 3
+# Fewer own words than this never change the conversation's language once it is set.
+LANG_MIN_WORDS = 4
+# A message of at most this many own words may be a follow-up on the current topic.
+FOLLOW_UP_WORDS = 10
+# A short message leaves the current topic for another only when this sure of it:
+# "what does that mean for me?" after a bounce is about the bounce.
+SWITCH_CONFIDENCE = 0.7
+# How much of the customer's request is kept to read their follow-ups against.
+ASKED_CHARS = 400
+# Topics one answer covers together: a bounce explained needs no "did you get an error?".
+RELATED: dict[str, frozenset[str]] = {
+    "bounce": frozenset({"not_received"}),
+    "not_received": frozenset({"bounce"}),
+    "client_settings": frozenset({"imap_vs_pop"}),
+    "imap_vs_pop": frozenset({"client_settings"}),
+    "spf": frozenset({"spam_placement"}),
+    "spam_placement": frozenset({"spf"}),
+    "password_forgot": frozenset({"password_change"}),
+    "password_change": frozenset({"password_forgot"}),
+}
+# Words that open a follow-up: the message leans on what was said before.
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:and|also|but|so|then|ok(?:ay)?|what about|how about|same|et|mais|donc|alors"
+    r"|ok|d'accord|du coup|pareil|aussi|ça|ca|cela|that|it|this|celui|celle|le même|la même)\b",
+    re.IGNORECASE,
+)
+_SERVER_NAME = re.compile(r"\b(mail\d*)(?:\.[\w-]+)*\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -97,8 +125,10 @@ class Engine:
         state: DialogueState,
         progress: Progress | None,
         reference: str,
+        reading: Reading | None = None,
     ) -> Ctx:
         return Ctx(
+            reading=reading,
             turn=turn,
             text=text,
             understood=understood,
@@ -127,26 +157,73 @@ class Engine:
         if turn.choice is not None and choice is None:
             text = text or turn.choice  # an unknown choice value is read as text
 
-        current = state.lang or turn.lang_hint or LANGUAGES.default
+        reading = read(text)
+        current = self._language(state, turn, reading)
         understood = None
         if text.strip():
             understood = self._deps.understanding.understand(text, current, now=now)
-            if len(text.split()) >= LANG_MIN_WORDS:
-                current = understood.lang
-        if LANGUAGES.knows(turn.lang_hint) and not text.strip():
-            current = turn.lang_hint
 
         # What was offered is answered now (or not at all): the turn offers anew.
         ctx = self._ctx(
             Turn(text, choice, turn.lang_hint, had_secret, turn.client),
             text,
             understood,
-            replace(state, lang=current, offered=()),
+            replace(
+                state,
+                lang=current,
+                offered=(),
+                facts=self._facts(state.facts, reading, understood),
+            ),
             progress,
             reference,
+            reading,
         )
         await self._step(ctx, choice)
         return ctx.outcome(_understood_json(understood) if understood is not None else None)
+
+    def _language(self, state: DialogueState, turn: Turn, reading: Reading) -> str:
+        """The conversation's language after this turn: the customer's own words decide,
+        never pasted machine text; once set, only a sentence of their own in another
+        language (or the language button, `lang_hint` with no text) changes it."""
+        if LANGUAGES.knows(turn.lang_hint) and not turn.text.strip():
+            return str(turn.lang_hint)
+        current = state.lang or turn.lang_hint or LANGUAGES.default
+        if not reading.prose:
+            return current
+        if state.lang is None and (reading.words >= LANG_MIN_WORDS or not turn.lang_hint):
+            return self._deps.understanding.language(reading.prose, turn.lang_hint)
+        if reading.words >= LANG_MIN_WORDS:
+            return self._deps.understanding.language(reading.prose, current)
+        return current
+
+    def _facts(self, facts: Facts, reading: Reading, u: Understood | None) -> Facts:
+        """The facts established so far, with what this turn's own words add."""
+        if u is None:
+            return facts
+        changes: dict[str, str | None] = {}
+        protocol = protocol_of(u)
+        named = {p.lower()[:3] for p in getattr(u.entities, "protocols", ())}
+        if protocol in ("imap", "pop") and len(named - {"smt"}) == 1:
+            changes["protocol"] = protocol
+        said = direction(reading.prose)
+        if protocol == "smtp":
+            said = "send"
+        if said:
+            changes["direction"] = said
+        client = client_of(u)
+        if client:
+            changes["client"] = client
+        servers = self._deps.wording.provider.servers
+        for match in _SERVER_NAME.finditer(reading.prose):
+            name = match.group(1).lower()
+            known = [s for s in servers if s.split(".")[0] == name]
+            if known:
+                changes["server"] = known[0]
+        for domain in getattr(u.entities, "domains", ()):
+            if domain and domain in reading.prose.lower():
+                changes["domain"] = domain.lower().rstrip(".")
+                break
+        return replace(facts, **changes) if changes else facts
 
     async def _step(self, ctx: Ctx, choice: str | None) -> None:
         if ctx.turn.had_secret:
@@ -163,7 +240,83 @@ class Engine:
         if ctx.understood is None:
             ctx.say("fallback", choices=[ctx.intent_choice(i) for i in POPULAR])
             return
+        requests = self._requests(ctx, ctx.understood)
+        if requests:
+            for intent in requests:
+                await self._start(ctx, intent)
+                if ctx.handed_off:
+                    break
+            return
         await self._route(ctx, ctx.understood)
+
+    def _requests(self, ctx: Ctx, whole: Understood) -> list[str]:
+        """What the message asks, in order: each segment of the customer's own words that
+        is clearly a request, and the whole message when it is one; a short follow-up
+        ("and for sending?", "what does that mean?") is read with the request that
+        raised the current topic and answered within it."""
+        reading = ctx.reading
+        understand = self._deps.understanding.understand
+        found: list[str] = []
+        if len(reading.segments) > 1:
+            for segment in reading.segments[:MAX_SEGMENTS]:
+                u = understand(segment, ctx.lang)
+                intent = _settled(u, segment)
+                if _confident(u) and intent not in found:
+                    found.append(intent)
+        problems = [i for i in found if i not in CONVERSATIONAL_INTENTS]
+        sure = _confident(whole)
+        whole_intent = _settled(whole, reading.prose or ctx.text)
+        wants_human = "human" in found or (sure and whole.intent == "human")
+        own = whole_intent if sure and whole_intent not in CONVERSATIONAL_INTENTS else None
+        courtesy = sure and whole.intent in ("greeting", "thanks", "human")
+
+        topic, asked = ctx.state.topic, ctx.state.asked
+        if (
+            topic is not None
+            and asked is not None
+            and not problems
+            and not courtesy
+            and reading.words <= FOLLOW_UP_WORDS
+            and not reading.has_machine_text
+        ):
+            leaning = _FOLLOW_UP.match(reading.prose) is not None
+            related = RELATED.get(topic, frozenset())
+            unsure_switch = whole.confidence < SWITCH_CONFIDENCE
+            if leaning or unsure_switch or own is None or own == topic or own in related:
+                read_with = understand(f"{asked}\n{reading.prose}", ctx.lang)
+                in_topic = read_with.intent == topic or read_with.intent in related
+                if in_topic and (
+                    own is None or leaning or unsure_switch or own == topic or own in related
+                ):
+                    ctx.follow_up = True
+                    # Within the topic; a comparison's follow-up may ask for the settings.
+                    if topic == "imap_vs_pop" and asks_for_settings(reading.prose):
+                        return ["client_settings"]
+                    return [topic]
+                if (
+                    own is None
+                    and _confident(read_with)
+                    and read_with.intent not in CONVERSATIONAL_INTENTS
+                ):
+                    return [read_with.intent]
+        if (
+            own is not None
+            and own not in problems
+            and not RELATED.get(own, frozenset()).intersection(problems)
+        ):
+            # The whole message's reading (a pasted bounce weighs there) goes first.
+            problems.insert(0, own)
+        if not problems:
+            if sure:
+                return [whole_intent]
+            return ["human"] if wants_human else []
+        kept: list[str] = []
+        for intent in problems:
+            if intent not in kept and not RELATED.get(intent, frozenset()).intersection(kept):
+                kept.append(intent)
+        if wants_human:
+            kept.append("human")
+        return kept
 
     async def _on_choice(self, ctx: Ctx, choice: str) -> bool:
         if choice.startswith("intent:"):
@@ -183,6 +336,10 @@ class Engine:
         ctx.done()
         ctx.update(misses=0)
         ctx.intent = intent
+        if intent not in CONVERSATIONAL_INTENTS and not ctx.follow_up:
+            # A new problem: the request that raised it is what follow-ups are read with.
+            asked = ctx.reading.prose or ctx.text
+            ctx.update(topic=intent, asked=asked[:ASKED_CHARS] or None)
         await flow.start(ctx)
         return True
 
@@ -213,6 +370,14 @@ class Engine:
                 ctx.choice("choice.rephrase", "rephrase"),
             ],
         )
+
+
+def _settled(u: Understood, text: str) -> str:
+    """The intent of `u`, except that a question about a protocol's ports or servers
+    asks for the settings, not for the comparison of the protocols."""
+    if u.intent == "imap_vs_pop" and asks_for_settings(text):
+        return "client_settings"
+    return u.intent
 
 
 def _confident(u: Understood) -> bool:

@@ -21,6 +21,7 @@ from helpdesk.engine.entities import (
     protocol_of,
 )
 from helpdesk.engine.model import CheckRecord, Choice
+from helpdesk.engine.reading import direction
 
 Start = Callable[[Ctx], Awaitable[None]]
 Resume = Callable[[Ctx], Awaitable[bool]]
@@ -28,6 +29,8 @@ Resume = Callable[[Ctx], Awaitable[bool]]
 YES = re.compile(r"(?i)^\s*(oui|ouais|yes|yep|yeah|ok|d'accord|daccord|bien sûr|sure|y|o)\b")
 NO = re.compile(r"(?i)^\s*(non|no|nope|pas du tout|not at all|n)\b")
 DOMAIN_LIKE = re.compile(r"^[\w.-]+\.[a-z]{2,}$", re.IGNORECASE)
+# How much of a bounce's meaning the dialogue keeps for follow-ups.
+GIST_CHARS = 1500
 
 
 @dataclass(frozen=True)
@@ -73,62 +76,68 @@ CLIENT_LABELS = {
 }
 
 
-async def _settings_answer(ctx: Ctx, protocol: str) -> None:
+async def _settings_answer(ctx: Ctx, protocol: str | None) -> None:
+    """The settings, answered at once: for sending alone when the customer asked about
+    sending (the outgoing server is the same whatever they receive with), for the
+    protocol they chose, else all of them with IMAP first."""
     provider = ctx.wording.provider
-    client = ctx.slots.client
-    incoming = provider.imap if protocol == "imap" else provider.pop3
+    client = ctx.facts.client or ctx.slots.client
+    server = ctx.facts.server or provider.servers[0]
+    asked = _turn_direction(ctx)
     label = "IMAP" if protocol == "imap" else "POP3"
-    text = ctx.t(
-        "client_settings.answer",
-        protocol_label=label,
-        client_label=CLIENT_LABELS.get(client or "", ""),
-        server=provider.servers[0],
-        incoming=incoming,
-    )
-    hint_key = f"client_settings.client.{client or 'other'}"
-    text += "\n" + ctx.t(hint_key, protocol_label=label)
+    common = {
+        "client_label": CLIENT_LABELS.get(client or "", ""),
+        "server": server,
+        "server_named": ctx.facts.server is not None,
+    }
+    if asked == "send":
+        key = "client_settings.answer_send"
+        text = ctx.t(key, **common)
+    elif protocol in ("imap", "pop"):
+        incoming = provider.imap if protocol == "imap" else provider.pop3
+        key = "client_settings.answer"
+        text = ctx.t(key, protocol_label=label, incoming=incoming, **common)
+    else:
+        key = "client_settings.answer_all"
+        text = ctx.t(key, **common)
+        label = "IMAP"
+    if client:
+        text += "\n" + ctx.t(f"client_settings.client.{client}", protocol_label=label)
     ctx.record(
         CheckRecord(
             "client_settings",
-            {"protocol": protocol, "client": client},
+            {"protocol": protocol, "client": client, "direction": asked, "server": server},
             {
                 "servers": list(provider.servers),
-                "incoming_port": incoming.port,
-                "incoming_security": incoming.security,
+                "imap_port": provider.imap.port,
+                "pop3_port": provider.pop3.port,
                 "smtp_port": provider.smtp.port,
                 "smtp_security": provider.smtp.security,
             },
         )
     )
-    ctx.say(text=text, links=ctx.article("client_settings"))
+    ctx.say(key, text=text, links=ctx.article("client_settings"))
     ctx.done()
 
 
+def _turn_direction(ctx: Ctx) -> str | None:
+    """Whether this message asks about sending or receiving (never an earlier one's)."""
+    if protocol_of(ctx.understood) == "smtp":
+        return "send"
+    return direction(ctx.reading.prose or ctx.text)
+
+
 async def settings_start(ctx: Ctx) -> None:
-    client = client_of(ctx.understood)
-    if client:
-        ctx.remember(client=client)
     protocol = protocol_of(ctx.understood)
-    if protocol in ("imap", "pop"):
-        await _settings_answer(ctx, protocol)
-        return
-    ctx.say(
-        "client_settings.ask_protocol",
-        choices=[
-            ctx.choice("choice.imap", "imap"),
-            ctx.choice("choice.pop", "pop"),
-            ctx.choice("choice.unsure", "unsure"),
-        ],
-    )
-    ctx.goto("client_settings", "protocol")
+    if protocol not in ("imap", "pop"):
+        protocol = ctx.facts.protocol
+    await _settings_answer(ctx, protocol)
 
 
 async def settings_resume(ctx: Ctx) -> bool:
-    client = client_of(ctx.understood)
-    if client:
-        ctx.remember(client=client)
     protocol = ctx.turn.choice or protocol_of(ctx.understood)
     if protocol in ("imap", "pop"):
+        ctx.learn(protocol=protocol)
         await _settings_answer(ctx, protocol)
         return True
     if protocol == "unsure" or (ctx.understood and ctx.understood.intent == "imap_vs_pop"):
@@ -157,13 +166,23 @@ async def _explain_bounce(ctx: Ctx, text: str) -> bool:
     answer = await ctx.check_bounce(text)
     if not answer.ok:
         return False
-    ctx.say(text=answer.text, links=ctx.article("bounce"), intent="bounce")
+    if answer.gist:
+        ctx.learn(bounce=answer.gist[:GIST_CHARS])
+    quoted_only = not ctx.reading.has_machine_text and not has_bounce_code(ctx.understood)
+    # A bounce the customer only quoted in a sentence: its meaning, never their own
+    # sentence shown as "what the server said".
+    body = answer.gist if quoted_only and answer.gist else answer.text
+    ctx.say(text=body, links=ctx.article("bounce"), intent="bounce")
     ctx.done()
     return True
 
 
 async def bounce_start(ctx: Ctx) -> None:
-    if has_bounce_code(ctx.understood) and await _explain_bounce(ctx, ctx.text):
+    if ctx.follow_up and ctx.facts.bounce and not has_bounce_code(ctx.understood):
+        ctx.say("bounce.followup", gist=ctx.facts.bounce, links=ctx.article("bounce"))
+        return
+    # Evidence first: a pasted report, a code, or a bounce's words quoted in a sentence.
+    if await _explain_bounce(ctx, ctx.text):
         return
     ctx.say("bounce.ask_paste")
     ctx.goto("bounce", "paste")
@@ -184,7 +203,10 @@ async def bounce_resume(ctx: Ctx) -> bool:
 
 
 async def not_received_start(ctx: Ctx) -> None:
-    if has_bounce_code(ctx.understood) and await _explain_bounce(ctx, ctx.text):
+    if ctx.follow_up and ctx.facts.bounce:
+        ctx.say("bounce.followup", gist=ctx.facts.bounce, links=ctx.article("bounce"))
+        return
+    if await _explain_bounce(ctx, ctx.text):
         return
     ctx.say("not_received.ask_error", choices=_yes_no_choices(ctx))
     ctx.goto("not_received", "error")
@@ -274,19 +296,24 @@ def _software_from_text(ctx: Ctx) -> str | None:
 # --- domain checks (SPF, DMARC, MX) and spam placement
 
 
-def _domain_flow(intent: str, advice: str | None) -> Flow:
+def _domain_flow(intent: str, procedure: str | None) -> Flow:
+    """A flow that checks the customer's domain; `procedure` is said first, so that the
+    answer never waits on a domain the customer may not have (spam placement)."""
+
     async def run(ctx: Ctx, domain: str) -> None:
+        ctx.learn(domain=domain)
         answer = await ctx.check_domain(domain)
-        text = answer.text + (("\n" + ctx.t(advice)) if advice else "")
-        ctx.say(text=text, links=ctx.article(intent))
+        ctx.say(text=answer.text, links=[] if procedure else ctx.article(intent))
         ctx.done()
 
     async def start(ctx: Ctx) -> None:
-        domain = domain_of(ctx.understood)
+        domain = domain_of(ctx.understood) or ctx.facts.domain
+        if procedure:
+            ctx.say(procedure, links=ctx.article(intent))
         if domain:
             await run(ctx, domain)
             return
-        ctx.say("domain.ask_domain")
+        ctx.say("domain.offer_check" if procedure else "domain.ask_domain")
         ctx.goto(intent, "domain")
 
     async def resume(ctx: Ctx) -> bool:
@@ -296,7 +323,7 @@ def _domain_flow(intent: str, advice: str | None) -> Flow:
             if DOMAIN_LIKE.match(word):
                 domain = word
         if domain is None:
-            if len(ctx.text.split()) <= 2 and ctx.text.strip():
+            if len(ctx.text.split()) <= 2 and ctx.text.strip() and not procedure:
                 ctx.say("domain.bad_domain", domain=ctx.text.strip()[:80])
                 return True
             return False
@@ -381,7 +408,7 @@ FLOWS: dict[str, Flow] = {
     "imap_vs_pop": Flow(imap_vs_pop_start, settings_resume),
     "not_received": Flow(not_received_start, not_received_resume),
     "bounce": Flow(bounce_start, bounce_resume),
-    "spam_placement": _domain_flow("spam_placement", "domain.spam_advice"),
+    "spam_placement": _domain_flow("spam_placement", "spam_placement.answer"),
     "backup": answer("backup"),
     "auto_cc": answer("auto_cc"),
     "password_forgot": Flow(password_forgot_start, password_forgot_resume),

@@ -51,6 +51,29 @@ class Slots:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What the conversation established about the customer's problem, kept across
+    topics and turns so that a follow-up ("and for sending?", "what does that mean?")
+    is answered within it. All text, None until known."""
+
+    protocol: str | None = None  # "imap" or "pop"
+    direction: str | None = None  # "send" or "receive"
+    client: str | None = None  # mail client, as a wording key
+    server: str | None = None  # one of the provider's servers, when the customer named it
+    domain: str | None = None  # the customer's domain
+    bounce: str | None = None  # what the last bounce explained means and what to do
+
+    def to_json(self) -> dict[str, str]:
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Facts:
+        if not isinstance(raw, Mapping):
+            return cls()
+        return cls(**{f.name: _text(raw.get(f.name)) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
 class DialogueState:
     """Language, the flow waiting for an answer, its slots, the quick replies on offer."""
 
@@ -62,6 +85,12 @@ class DialogueState:
     offered: tuple[Choice, ...] = ()
     misses: int = 0  # messages in a row the bot could not place
     bounce_misses: int = 0  # pasted texts in a row that held no readable bounce
+    # The customer's problem: the last topic answered, the request that raised it (their
+    # own words, cut short), and the facts established. A short follow-up is read
+    # against them. The topic outlives a "thanks": only a new problem replaces it.
+    topic: str | None = None
+    asked: str | None = None
+    facts: Facts = field(default_factory=Facts)
 
     # --- reading
 
@@ -81,8 +110,9 @@ class DialogueState:
         return replace(self, lang=lang)
 
     def restarted(self) -> DialogueState:
-        """A fresh dialogue in the same language (staff handed the conversation back)."""
-        return DialogueState(lang=self.lang)
+        """A fresh dialogue in the same language and on the same problem (staff handed
+        the conversation back)."""
+        return DialogueState(lang=self.lang, topic=self.topic, asked=self.asked, facts=self.facts)
 
     def still_waiting_from(self, earlier: DialogueState) -> DialogueState:
         """This state, but still waiting where `earlier` waited if this one waits for
@@ -119,6 +149,13 @@ class DialogueState:
             out["misses"] = self.misses
         if self.bounce_misses:
             out["bounce_misses"] = self.bounce_misses
+        if self.topic:
+            out["topic"] = self.topic
+        if self.asked:
+            out["asked"] = self.asked
+        facts = self.facts.to_json()
+        if facts:
+            out["facts"] = facts
         return out
 
     @classmethod
@@ -135,6 +172,9 @@ class DialogueState:
             offered=_offered(raw.get("offered"), raw.get("offered_labels")),
             misses=_count(raw.get("misses")),
             bounce_misses=_count(raw.get("bounce_misses")),
+            topic=_text(raw.get("topic")),
+            asked=_text(raw.get("asked")),
+            facts=Facts.from_json(raw.get("facts")),
         )
 
 

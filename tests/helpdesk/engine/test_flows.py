@@ -26,7 +26,8 @@ CASES: dict[str, list[tuple[str, list[str], list[str]]]] = {
     "client_settings": [
         ("fr", ["comment configurer thunderbird en imap"], ["993", "465", "SSL", "Thunderbird"]),
         ("fr", ["je veux configurer ma boite sur mon iphone", "pop"], ["995", "465", "iPhone"]),
-        ("en", ["how do I set up Outlook?", "choice:imap"], ["993", "465", "Outlook"]),
+        ("en", ["how do I set up Outlook?", "and in IMAP?"], ["993", "465", "Outlook"]),
+        ("en", ["what's the outgoing server for Thunderbird?"], ["465", "Thunderbird"]),
     ],
     "imap_vs_pop": [
         ("fr", ["quelle est la différence entre imap et pop ?"], ["IMAP", "POP", "15"]),
@@ -59,7 +60,7 @@ CASES: dict[str, list[tuple[str, list[str], list[str]]]] = {
             ["mes mails arrivent en spam chez mes clients, mon domaine est exemple.fr"],
             ["report on exemple.fr in fr", "mail-tester"],
         ),
-        ("en", ["my emails go to junk at gmail", "exemple.fr"], ["exemple.fr", "mail-tester"]),
+        ("en", ["my emails go to junk at gmail", "exemple.fr"], ["report on exemple.fr"]),
     ],
     "spf": [
         ("fr", ["pouvez-vous vérifier le SPF de exemple.fr ?"], ["report on exemple.fr"]),
@@ -168,39 +169,38 @@ async def test_flow_reaches_its_answer(
 # --- client settings
 
 
-async def test_settings_ask_the_protocol_and_wait(engine: Engine) -> None:
-    """Without a protocol the flow asks IMAP or POP and waits at its protocol step."""
+async def test_settings_are_answered_at_once_imap_first(engine: Engine) -> None:
+    """Without a protocol the bot answers rather than asks: IMAP first, POP beside it,
+    the outgoing server; nothing waits."""
     d = Dialogue(engine, "en")
     outcome = await d.say("how do I set up my phone for email")
-    assert keys_of(outcome) == ["client_settings.ask_protocol"]
-    assert (outcome.state.flow, outcome.state.step) == ("client_settings", "protocol")
-    assert values_offered(outcome) == ["imap", "pop", "unsure"]
+    assert keys_of(outcome) == ["client_settings.answer_all"]
+    assert not outcome.state.waiting and outcome.state.offered == ()
+    assert all(port in text_of(outcome) for port in ("993", "995", "465"))
     assert outcome.intent == "client_settings"
+
+
+async def test_settings_for_sending_give_the_outgoing_server_only(engine: Engine) -> None:
+    """Sending is the same whatever the customer receives with: no IMAP or POP in it."""
+    d = Dialogue(engine, "fr")
+    outcome = await d.say("quel est le serveur smtp pour envoyer mes mails ?")
+    assert keys_of(outcome) == ["client_settings.answer_send"]
+    assert "465" in text_of(outcome) and "993" not in text_of(outcome)
+    assert "995" not in text_of(outcome)
 
 
 async def test_settings_remember_the_client_across_turns(engine: Engine) -> None:
     """The client named at the start is still known when the protocol comes later."""
     d = Dialogue(engine, "fr")
     first = await d.say("je veux configurer ma boite sur mon iphone")
-    assert first.state.slots.client == "iphone"
-    outcome = await d.choose("imap")
-    assert "iPhone" in text_of(outcome)
+    assert first.state.facts.client == "iphone" and "iPhone" in text_of(first)
+    outcome = await d.say("et en pop ?")
+    assert "iPhone" in text_of(outcome) and "995" in text_of(outcome)
     [record] = outcome.checks
     assert record.name == "client_settings"
-    assert record.input == {"protocol": "imap", "client": "iphone"}
-    assert record.result["incoming_port"] == 993
-    assert not outcome.state.waiting and outcome.state.slots.client is None
-
-
-async def test_settings_unsure_explains_and_keeps_waiting(engine: Engine) -> None:
-    """'I don't know' gets the IMAP/POP comparison and the question stays open."""
-    d = Dialogue(engine, "en")
-    await d.say("how do I set up Outlook?")
-    outcome = await d.choose("unsure")
-    assert keys_of(outcome) == ["imap_vs_pop.answer"]
-    assert outcome.state.step == "protocol"
-    assert values_offered(outcome) == ["imap", "pop"]
-    assert "995" in text_of(await d.say("pop"))
+    assert record.input["protocol"] == "pop" and record.input["client"] == "iphone"
+    assert record.result["pop3_port"] == 995
+    assert not outcome.state.waiting
 
 
 async def test_imap_vs_pop_offers_the_settings(engine: Engine) -> None:
@@ -248,7 +248,8 @@ async def test_a_bounce_without_its_text_is_asked_for(engine: Engine, checks: Fa
     asked = await d.say("my email came back with an error")
     assert keys_of(asked) == ["bounce.ask_paste"]
     assert (asked.state.flow, asked.state.step) == ("bounce", "paste")
-    assert checks.bounces == []
+    # The sentence itself was read for a bounce's words first, and held none.
+    assert checks.bounces == [("my email came back with an error", "en")]
     outcome = await d.say("Remote server said: 550 5.1.1 user unknown")
     assert text_of(outcome) == "[bounce explained in en]"
     assert outcome.intent == "bounce"
@@ -291,7 +292,8 @@ async def test_not_received_with_an_error_asks_to_paste_it(
     assert (asked.state.flow, asked.state.step) == ("bounce", "paste")
     explained = await d.say("550 5.1.1 user unknown")
     assert text_of(explained) == "[bounce explained in fr]"
-    assert len(checks.bounces) == 1
+    # The first sentence was read for evidence (none), then the pasted error.
+    assert [text for text, _ in checks.bounces][-1] == "550 5.1.1 user unknown"
 
 
 async def test_not_received_error_step_reads_a_pasted_code(engine: Engine) -> None:
@@ -387,17 +389,22 @@ async def test_not_received_details_given_in_two_turns(engine: Engine) -> None:
 async def test_domain_flows_ask_for_the_domain_then_check_it(
     engine: Engine, checks: FakeChecks, intent: str
 ) -> None:
-    """Without a domain the flow asks for one; a bare domain then runs the check."""
+    """Without a domain the flow asks for one (spam placement answers with the seed's
+    procedure first and offers the check); a bare domain then runs the check."""
     d = Dialogue(engine, "en")
     opening = {"spf": "is my SPF record correct?", "spam_placement": "my emails go to junk"}
     asked = await d.say(opening[intent])
-    assert keys_of(asked) == ["domain.ask_domain"]
+    expected = {
+        "spf": ["domain.ask_domain"],
+        "spam_placement": ["spam_placement.answer", "domain.offer_check"],
+    }
+    assert keys_of(asked) == expected[intent]
+    assert ("mail-tester" in text_of(asked)) == (intent == "spam_placement")
     assert (asked.state.flow, asked.state.step) == (intent, "domain")
     outcome = await d.say("Exemple.FR.")
     assert checks.domains == [("exemple.fr", "en")]
     assert "[report on exemple.fr in en]" in text_of(outcome)
     assert [c.name for c in outcome.checks] == ["domain"]
-    assert ("mail-tester" in text_of(outcome)) == (intent == "spam_placement")
     assert d.progress == ["Checking the SPF of exemple.fr…"]
 
 
