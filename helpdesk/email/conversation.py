@@ -1,11 +1,9 @@
 """One email read by the engine: every question it holds answered, in one set of blocks.
 
 A mail often asks several things ("my mail to X bounced (attached), and how do I set up
-my phone?"). The whole text goes to the engine first, as the chat would send it; then
-each paragraph whose intent is clear and not answered yet gets its own turn. When the
-whole text only made the bot hesitate but paragraphs are clear, the paragraphs win. The
-conversation state threads through the turns, and a question the bot is waiting an
-answer to is kept so that the customer's reply continues it.
+my phone?"). The mail's text goes to the engine as one turn, as the chat's messages do:
+the engine reads the customer's own words apart from the forwarded report, answers each
+question in order, and keeps the conversation's topic so that a reply continues it.
 """
 
 from __future__ import annotations
@@ -21,20 +19,6 @@ from helpdesk.engine import DialogueState, Engine, Outcome, Turn, redact
 MAX_ENGINE_CHARS = 40_000
 _PREFIX = re.compile(r"^(?:(?:re|aw|sv|tr|fwd?|wg|rv)\s*:\s*)+", re.IGNORECASE)
 _REFERENCE = re.compile(r"\[HD-[0-9A-Z]{8}\]", re.IGNORECASE)
-MAX_SEGMENTS = 4
-MIN_SEGMENT_WORDS = 4
-_PARAGRAPHS = re.compile(r"\n\s*\n")
-# Intents one answer covers together: a bounce explained needs no "did you get an error?".
-RELATED = {
-    "bounce": {"not_received"},
-    "not_received": {"bounce"},
-    "client_settings": {"imap_vs_pop"},
-    "imap_vs_pop": {"client_settings"},
-    "spf": {"spam_placement"},
-    "spam_placement": {"spf"},
-    "password_forgot": {"password_change"},
-    "password_change": {"password_forgot"},
-}
 
 
 @dataclass(frozen=True)
@@ -79,7 +63,13 @@ class Answered:
 
     @property
     def intents(self) -> list[str]:
-        return [o.intent for o in self.outcomes if o.intent]
+        """The topics answered, in order (one turn may answer several)."""
+        found: list[str] = []
+        for outcome in self.outcomes:
+            for intent in [r.intent for r in outcome.replies] + [outcome.intent]:
+                if intent and intent not in found:
+                    found.append(intent)
+        return found
 
 
 class MailConversation:
@@ -128,47 +118,12 @@ class MailConversation:
                 now=now,
             )
 
-        first = await turn(state, whole, choice)
-        outcomes = [first]
-        if first.handoff:
-            return self._finish(outcomes, state, reference)
-        segments = [
-            s.strip() for s in _PARAGRAPHS.split(own) if len(s.split()) >= MIN_SEGMENT_WORDS
-        ]
-        clear: list[tuple[str, str]] = []
-        for segment in segments[: MAX_SEGMENTS * 2]:
-            intent = self._engine.clear_intent(segment, first.lang)
-            if intent and intent not in {i for _, i in clear}:
-                clear.append((segment, intent))
-        if first.intent is None and clear and choice is None:
-            # The whole mail made the bot hesitate, its paragraphs do not: answer those.
-            outcomes, current = [], state
-        else:
-            current = first.state
-            clear = [(s, i) for s, i in clear if i != first.intent]
-            if first.intent is not None:
-                related = RELATED.get(first.intent, set())
-                clear = [(s, i) for s, i in clear if i not in related]
-        for segment, intent in clear[:MAX_SEGMENTS]:
-            covered = {o.intent for o in outcomes if o.intent}
-            covered |= {r for i in covered for r in RELATED.get(i, ())}
-            if intent in covered:
-                continue
-            outcome = await turn(current, segment)
-            if outcome.intent is None and not outcome.handoff:
-                continue  # this paragraph did not lead anywhere on its own: no noise
-            outcomes.append(outcome)
-            current = outcome.state.still_waiting_from(current)
-            if outcome.handoff:
-                break
-        if not outcomes:
-            outcomes = [first]
-        return self._finish(outcomes, state, reference)
+        # The engine answers every question of the text in one turn, in order.
+        outcome = await turn(state, whole, choice)
+        return self._finish([outcome], state, reference)
 
     def _finish(self, outcomes: list[Outcome], initial: DialogueState, reference: str) -> Answered:
         state = outcomes[-1].state if outcomes else initial
-        for outcome in outcomes[:-1]:
-            state = state.still_waiting_from(outcome.state)
         lang = outcomes[-1].lang
         handoff = any(o.handoff for o in outcomes)
         blocks: list[Block] = []

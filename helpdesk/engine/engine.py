@@ -106,17 +106,6 @@ class Engine:
         ctx.say("opening", choices=[ctx.intent_choice(i) for i in POPULAR])
         return ctx.outcome()
 
-    def clear_intent(self, text: str, lang: str) -> str | None:
-        """The request `text` makes, when the engine would answer it without asking which
-        one was meant; None for a greeting, thanks, or a message it hesitates over.
-
-        A channel that splits a message (an email's paragraphs) asks this of each part.
-        """
-        u = self._deps.understanding.understand(text, lang)
-        if u.intent in CONVERSATIONAL_INTENTS or not _confident(u):
-            return None
-        return u.intent
-
     def _ctx(
         self,
         turn: Turn,

@@ -2,9 +2,9 @@
 
 A frozen value. The engine makes a new one at every turn (`Engine.handle`); channels
 store it as JSON (`Conversation.state`), hand it back on the next turn, and read it,
-but never build or edit one except through the verbs below (`in_lang`,
-`still_waiting_from`). Who holds the conversation (bot or staff) is not in it: that is
-a fact on the ticket, and the engine is not called while staff hold it.
+but never build or edit one except through the verbs below (`in_lang`, `restarted`).
+Who holds the conversation (bot or staff) is not in it: that is a fact on the ticket,
+and the engine is not called while staff hold it.
 
 `from_json` reads any stored dict without error: older shapes (`offered` as bare values
 with `offered_labels` beside them, the former `handoff` key), unknown keys and wrong
@@ -113,21 +113,6 @@ class DialogueState:
         """A fresh dialogue in the same language and on the same problem (staff handed
         the conversation back)."""
         return DialogueState(lang=self.lang, topic=self.topic, asked=self.asked, facts=self.facts)
-
-    def still_waiting_from(self, earlier: DialogueState) -> DialogueState:
-        """This state, but still waiting where `earlier` waited if this one waits for
-        nothing: the customer's reply can then answer the earlier question (an email that
-        asked two things gets one answer that ends with one question)."""
-        if self.waiting or not earlier.waiting:
-            return self
-        return replace(
-            self,
-            flow=earlier.flow,
-            step=earlier.step,
-            slots=earlier.slots,
-            offered=earlier.offered,
-            bounce_misses=earlier.bounce_misses,
-        )
 
     # --- storage
 

@@ -34,7 +34,7 @@ async def test_a_picked_reply_is_echoed_with_its_label_and_continues_the_flow(
     """A choice frame is echoed as the label the customer saw, and the flow stored between
     turns goes on to its answer."""
     c = await customer()
-    asked = await converse(c, "en", ["how do I set up Outlook?"])
+    asked = await converse(c, "en", ["should I use IMAP or POP in Outlook?"])
     assert {"label": "IMAP", "value": "imap"} in last_bot(asked)["choices"]
     async with chat_app[SESSIONS]() as session:
         [state] = (await session.scalars(select(Conversation.state))).all()

@@ -57,7 +57,7 @@ async def test_resume_survives_a_restart(
 
     c = await customer()
     await c.hello("fr")
-    frames = await c.say("je veux configurer ma boite mail")
+    frames = await c.say("quelle est la différence entre imap et pop ?")
     assert any(ch["value"] == "imap" for ch in frames[-1].get("choices", []))
     restarted = create_app(chat_app[SETTINGS], understanding=understanding)  # type: ignore[arg-type]
     client = await aiohttp_client(restarted)  # type: ignore[misc]

@@ -167,18 +167,3 @@ async def test_what_was_understood_is_reported(engine: Engine) -> None:
     assert outcome.understood is not None
     assert outcome.understood["intent"] == "spf"
     assert outcome.understood["entities"]["domains"] == ["exemple.fr"]
-
-
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        ("comment configurer thunderbird en imap", "client_settings"),
-        ("how do I log in to webmail?", "webmail"),
-        ("bonjour, merci beaucoup", None),
-        ("euh", None),
-        ("I want to talk to a human", None),
-    ],
-)
-def test_clear_intent(engine: Engine, text: str, intent: str | None) -> None:
-    """A clear request is named; a courtesy, a call for a person or a vague text is not."""
-    assert engine.clear_intent(text, "fr") == intent

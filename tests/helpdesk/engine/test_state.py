@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from helpdesk.engine import Choice, DialogueState, Engine, Slots, Turn
+from helpdesk.engine.state import Facts
 from tests.helpdesk.engine.conftest import NOW, REFERENCE, text_of
 
 FULL = DialogueState(
@@ -25,6 +26,9 @@ FULL = DialogueState(
     offered=(Choice("Yes", "yes"), Choice("No", "no")),
     misses=1,
     bounce_misses=1,
+    topic="not_received",
+    asked="my client says he never got my mail",
+    facts=Facts(protocol="imap", client="iphone", server="mail2.zindex.fr", domain="exemple.fr"),
 )
 
 # How the chat stored a conversation waiting for IMAP or POP before the state was typed.
@@ -115,22 +119,9 @@ def test_in_lang_keeps_the_dialogue() -> None:
     assert FULL.in_lang("fr") == DialogueState(**{**vars(FULL), "lang": "fr"})
 
 
-def test_restarted_keeps_only_the_language() -> None:
-    """Handed back by staff, the dialogue starts afresh in the same language."""
-    assert FULL.restarted() == DialogueState(lang="en")
-
-
-def test_still_waiting_from_an_earlier_question() -> None:
-    """A state that waits for nothing keeps waiting where the earlier one waited."""
-    later = DialogueState(lang="fr", misses=1, offered=(Choice("Aide", "human"),))
-    kept = later.still_waiting_from(FULL)
-    assert (kept.flow, kept.step, kept.slots) == (FULL.flow, FULL.step, FULL.slots)
-    assert kept.offered == FULL.offered and kept.bounce_misses == FULL.bounce_misses
-    assert kept.lang == "fr" and kept.misses == 1
-
-
-def test_a_waiting_state_keeps_its_own_question() -> None:
-    """A state that waits itself, or an earlier one that waited for nothing, is unchanged."""
-    waiting = DialogueState(lang="fr", flow="bounce", step="paste")
-    assert waiting.still_waiting_from(FULL) is waiting
-    assert FULL.still_waiting_from(DialogueState()) is FULL
+def test_restarted_keeps_the_language_and_the_problem() -> None:
+    """Handed back by staff, the dialogue starts afresh in the same language, on the same
+    problem: a follow-up is still read within it."""
+    assert FULL.restarted() == DialogueState(
+        lang="en", topic=FULL.topic, asked=FULL.asked, facts=FULL.facts
+    )
