@@ -326,9 +326,12 @@ class Engine:
         ctx.update(misses=0)
         ctx.intent = intent
         if intent not in CONVERSATIONAL_INTENTS and not ctx.follow_up:
-            # A new problem: the request that raised it is what follow-ups are read with.
-            asked = ctx.reading.prose or ctx.text
-            ctx.update(topic=intent, asked=asked[:ASKED_CHARS] or None)
+            # A new problem: the request that raised it, the customer's words and what
+            # they pasted (a bounce's codes), is what follow-ups are read with.
+            half = ASKED_CHARS // 2
+            reading = ctx.reading
+            asked = "\n".join(p[:half] for p in (reading.prose, reading.machine) if p)
+            ctx.update(topic=intent, asked=asked or ctx.text[:ASKED_CHARS] or None)
         await flow.start(ctx)
         return True
 

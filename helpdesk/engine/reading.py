@@ -13,41 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-# Lines someone else wrote: quoted replies, pasted reports and headers, SMTP transcripts,
-# log lines. A line is machine text when it looks like one of these, whatever its language.
-_MACHINE_LINE: Final = re.compile(
-    r"""^\s*(?:
-        [>|]                                        # quoted reply, pasted with a bar
-      | [-=_*]{3,}                                  # separators of reports and forwards
-      | <<<|>>>                                     # SMTP transcript
-      | [245]\d\d(?:-|\s+[245]\.\d{1,3}\.\d{1,3}\b)   # an SMTP reply line
-      | [A-Za-z][\w-]{1,40}:\s                      # a header or report field: "Status: 5.1.1"
-      | <[^>\s]+@[^>\s]+>\s*:?                      # "<rcpt@example.com>: host ..."
-      | (?:\w{3}\s+\d+\s+)?\d\d:\d\d:\d\d\s         # a log line's time stamp
-      | (?:on\s.{5,80}\swrote|le\s.{5,80}\sa\s+[ée]crit)\s*:   # a reply's attribution
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# Reading a line as machine text needs more than the field shape when it could be prose
-# ("Note: I tried twice"): these words start fields of reports and headers.
-_FIELD_NAMES: Final = re.compile(
-    r"^\s*(?:status|action|reporting-mta|remote-mta|final-recipient|original-recipient"
-    r"|diagnostic-code|arrival-date|last-attempt-date|received|return-path|message-id"
-    r"|content-[\w-]+|mime-version|x-[\w-]+|from|to|cc|subject|date|de|objet|envoy[ée]"
-    r"|sent|dkim-signature|authentication-results|received-spf|arc-[\w-]+|list-[\w-]+"
-    r"|delivered-to|reply-to|references|in-reply-to|diagnostic|remote server|error)\s*:",
-    re.IGNORECASE,
-)
-# Markers of a pasted report that are whole lines of English machine text.
-_REPORT_LINE: Final = re.compile(
-    r"\b[245]\.\d{1,3}\.\d{1,3}\b|\b[45]\d\d[\s-][45]\.|mailer-daemon|delivery status"
-    r"|undeliverable|could not be delivered|couldn't be delivered|wasn't delivered"
-    r"|this is the mail system|delivery has failed|recipient address rejected"
-    r"|user unknown|message file too big|mailbox (?:is )?full|quota exceeded"
-    r"|host or domain name not found|the following (?:message|address)"
-    r"|requested action|mailbox unavailable|relay access denied|access denied",
-    re.IGNORECASE,
-)
+from helpdesk.understanding.pasted import is_pasted
+
 # Where a sentence ends, and where a second question starts inside one sentence
 # ("which port is IMAP on, and what's the webmail?").
 _SENTENCE_END: Final = re.compile(r"(?<=[?!.;])\s+|\n+")
@@ -95,14 +62,6 @@ class Reading:
         return bool(self.machine.strip())
 
 
-def _is_machine(line: str) -> bool:
-    if _MACHINE_LINE.match(line):
-        # "Note: ..." or "Edit: ..." is prose; report and header fields are not
-        shape_only = re.match(r"^\s*[A-Za-z][\w-]{1,40}:\s", line) and not _FIELD_NAMES.match(line)
-        return not shape_only
-    return bool(_REPORT_LINE.search(line)) and not re.search(r"[?]\s*$", line)
-
-
 def read(text: str) -> Reading:
     """Split `text` into the customer's own words and pasted machine text, and cut
     their words into the segments that may each ask something."""
@@ -112,7 +71,7 @@ def read(text: str) -> Reading:
         if _SIGN_OFF.match(line) and own:
             # A sign-off ends the customer's words: below it is a signature.
             break
-        (machine if _is_machine(line) else own).append(line)
+        (machine if is_pasted(line) else own).append(line)
     prose = "\n".join(own).strip()
     segments: list[str] = []
     for sentence in _SENTENCE_END.split(prose):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Final
 
 from helpdesk.understanding._text import fold, words
+from helpdesk.understanding.pasted import is_pasted
 
 # Function words and chat-speak frequent in customers' messages, accent-folded. Words
 # both languages share ("mail", "ok", "outlook", "spam") are absent on purpose.
@@ -46,17 +47,6 @@ _ENGLISH: Final = frozenset(
     """.split()
 )
 
-# Lines that are someone else's text: quoted replies, report headers, SMTP transcripts.
-_FOREIGN_LINE: Final = re.compile(
-    r"^\s*(?:>|\||[-=_*]{3,}|\d{3}[\s-]"
-    r"|(?:from|to|cc|subject|date|de|a|objet|envoye|sent|status|action|reporting-mta"
-    r"|remote-mta|final-recipient|original-recipient|diagnostic-code|arrival-date"
-    r"|received|return-path|message-id|content-type|x-[\w-]+)\s*:)"
-    r"|\b[245]\.\d{1,3}\.\d{1,3}\b|mailer-daemon|delivery status|undeliverable"
-    r"|address rejected|host or domain name not found|user unknown|could not be delivered"
-    r"|couldn't be delivered|wasn't delivered|this is the mail system",
-    re.IGNORECASE,
-)
 # Quoted fragments inside a sentence: « ... », "...", '...' of three words or more.
 _QUOTED: Final = re.compile(r"[\"«“][^\"»”]{8,}[\"»”]")
 
@@ -70,7 +60,7 @@ Scorer = Callable[[str], float]
 
 def own_words(text: str) -> str:
     """`text` without quoted or pasted foreign material; the whole text if nothing is left."""
-    kept = [line for line in text.splitlines() if not _FOREIGN_LINE.search(line)]
+    kept = [line for line in text.splitlines() if not is_pasted(line)]
     own = _QUOTED.sub(" ", "\n".join(kept))
     return own if words(own) else text
 

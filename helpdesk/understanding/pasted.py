@@ -1,0 +1,50 @@
+"""Lines a customer pasted rather than wrote: quoted replies, reports, headers, transcripts.
+
+One rule for the whole bot: the language of a message and the questions it asks are read
+from the customer's own lines only (see `helpdesk.understanding.language.own_words` and
+`helpdesk.engine.reading`); a pasted non-delivery report is evidence for the checks, in
+whatever language it came.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# The start of a line someone else wrote, whatever its language.
+_PASTED_START: Final = re.compile(
+    r"""^\s*(?:
+        [>|]                                        # quoted reply, pasted with a bar
+      | [-=_*]{3,}                                  # separators of reports and forwards
+      | <<<|>>>                                     # SMTP transcript
+      | [245]\d\d(?:-|\s+(?:[245]\.\d{1,3}\.\d{1,3}\b|(?-i:[A-Z<#(\[])))  # an SMTP reply
+      | <[^>\s]+@[^>\s]+>\s*:?                      # "<rcpt@example.com>: host ..."
+      | (?:\w{3}\s+\d+\s+)?\d\d:\d\d:\d\d\s         # a log line's time stamp
+      | (?:on\s.{5,80}\swrote|le\s.{5,80}\sa\s+[ée]crit)\s*:   # a reply's attribution
+      | (?:status|action|reporting-mta|remote-mta|final-recipient|original-recipient
+        |diagnostic-code|arrival-date|last-attempt-date|received|return-path|message-id
+        |content-[\w-]+|mime-version|x-[\w-]+|from|to|cc|subject|date|de|[àa]|objet
+        |envoy[ée]|sent|dkim-signature|authentication-results|received-spf|arc-[\w-]+
+        |list-[\w-]+|delivered-to|reply-to|references|in-reply-to|diagnostic
+        |remote\ server|error)\s*:                  # a header or report field
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Words of non-delivery reports: a line holding them is the report's, unless the
+# customer asks about them ("what does user unknown mean?").
+_REPORT_WORDS: Final = re.compile(
+    r"\b[245]\.\d{1,3}\.\d{1,3}\b|mailer-daemon|delivery status|undeliverable"
+    r"|could not be delivered|couldn't be delivered|wasn't delivered|this is the mail system"
+    r"|delivery has failed|address rejected|user unknown|message file too big"
+    r"|mailbox (?:is )?full|quota exceeded|host or domain name not found"
+    r"|the following (?:message|address)|requested action|mailbox unavailable"
+    r"|relay access denied|access denied",
+    re.IGNORECASE,
+)
+
+
+def is_pasted(line: str) -> bool:
+    """Whether `line` is someone else's text the customer pasted or quoted."""
+    if _PASTED_START.match(line):
+        return True
+    return bool(_REPORT_WORDS.search(line)) and not line.rstrip().endswith("?")
