@@ -39,6 +39,7 @@ from helpdesk.kb.knowledge import KnowledgeBase
 from helpdesk.profile import load_profile
 from helpdesk.resources import KB_DIR, TEMPLATES_DIR
 from helpdesk.understanding import Understanding
+from tests.helpdesk.engine.conftest import FakeResets
 
 SET_DIR = Path(__file__).resolve().parent / "data" / "conversations"
 CATEGORIES = (
@@ -210,23 +211,6 @@ def judge(step: Step, answer: str, lang: str, handoff: bool, expected_lang: str)
     )
 
 
-class AcceptedResets:
-    """Password resets accepted in memory (the mailbox service is not under test here)."""
-
-    link_minutes = 30
-
-    async def request(
-        self,
-        address: str,
-        *,
-        client: str,
-        lang: str,
-        reference: str | None,
-        network: str | None = None,
-    ) -> str:
-        return "accepted"
-
-
 def build_engine(understanding: Understanding | None = None) -> Engine:
     """The engine as the service builds it, over the zone above."""
     profile = load_profile({}, None)
@@ -237,7 +221,8 @@ def build_engine(understanding: Understanding | None = None) -> Engine:
             wording=Wording(TEMPLATES_DIR / "bot", profile),
             checks=DiagnosticChecks(ZoneResolver(ZONE), profile),
             articles=KnowledgeBase(load_articles(KB_DIR), profile, "https://help.test"),
-            resets=AcceptedResets(),
+            # The mailbox service is not under test here: every reset is accepted.
+            resets=FakeResets(),
         )
     )
 

@@ -9,7 +9,7 @@ question in order, and keeps the conversation's topic so that a reply continues 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from helpdesk.email.compose import Block
@@ -48,27 +48,32 @@ def mail_text(mail: InboundMail, *, new_thread: bool) -> MailText | None:
     return MailText(whole[:MAX_ENGINE_CHARS], own[:MAX_ENGINE_CHARS], had_secret)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answered:
-    """What the engine made of one mail, worded for an email answer."""
+    """What the engine made of one mail (one turn), worded for an email answer."""
 
-    outcomes: list[Outcome]
-    state: DialogueState
-    lang: str
-    blocks: list[Block] = field(default_factory=list)
+    outcome: Outcome
+    blocks: tuple[Block, ...] = ()
+
+    @property
+    def state(self) -> DialogueState:
+        return self.outcome.state
+
+    @property
+    def lang(self) -> str:
+        return self.outcome.lang
 
     @property
     def handoff(self) -> bool:
-        return any(o.handoff for o in self.outcomes)
+        return self.outcome.handoff
 
     @property
     def intents(self) -> list[str]:
         """The topics answered, in order (one turn may answer several)."""
         found: list[str] = []
-        for outcome in self.outcomes:
-            for intent in [r.intent for r in outcome.replies] + [outcome.intent]:
-                if intent and intent not in found:
-                    found.append(intent)
+        for intent in [r.intent for r in self.outcome.replies] + [self.outcome.intent]:
+            if intent and intent not in found:
+                found.append(intent)
         return found
 
 
@@ -109,41 +114,27 @@ class MailConversation:
         """Run the engine over a mail: `whole` is everything the customer sent (subject,
         words, forwarded bounce), `own` their own words, split into paragraphs."""
         choice = self.choice_for(state, own) if state.offered else None
-
-        async def turn(current: DialogueState, text: str, pick: str | None = None) -> Outcome:
-            return await self._engine.handle(
-                current,
-                Turn(text, pick, lang_hint, had_secret),
-                reference=reference,
-                now=now,
-            )
-
         # The engine answers every question of the text in one turn, in order.
-        outcome = await turn(state, whole, choice)
-        return self._finish([outcome], state, reference)
+        outcome = await self._engine.handle(
+            state, Turn(whole, choice, lang_hint, had_secret), reference=reference, now=now
+        )
+        return Answered(outcome, self._blocks(outcome, reference))
 
-    def _finish(self, outcomes: list[Outcome], initial: DialogueState, reference: str) -> Answered:
-        state = outcomes[-1].state if outcomes else initial
-        lang = outcomes[-1].lang
-        handoff = any(o.handoff for o in outcomes)
+    def _blocks(self, outcome: Outcome, reference: str) -> tuple[Block, ...]:
+        """The replies of `outcome` as the blocks of a mail."""
         blocks: list[Block] = []
-        seen: set[str] = set()
         worded_handoff = False
-        for outcome in outcomes:
-            for reply in outcome.replies:
-                if reply.text in seen:
-                    continue
-                seen.add(reply.text)
-                if handoff and reply.key == "handoff":
-                    # The chat's "staff will answer here" becomes the email's wording.
-                    text = self._wording.say(lang, "email.handoff", reference=reference)
-                    blocks.append(Block(text))
-                    worded_handoff = True
-                    continue
-                blocks.append(Block(reply.text, tuple(c.label for c in reply.choices), reply.links))
-        if handoff and not worded_handoff:
-            blocks.append(Block(self._wording.say(lang, "email.handoff_note")))
-        return Answered(outcomes, state, lang, blocks)
+        for reply in outcome.replies:
+            if outcome.handoff and reply.key == "handoff":
+                # The chat's "staff will answer here" becomes the email's wording.
+                text = self._wording.say(outcome.lang, "email.handoff", reference=reference)
+                blocks.append(Block(text))
+                worded_handoff = True
+                continue
+            blocks.append(Block(reply.text, tuple(c.label for c in reply.choices), reply.links))
+        if outcome.handoff and not worded_handoff:
+            blocks.append(Block(self._wording.say(outcome.lang, "email.handoff_note")))
+        return tuple(blocks)
 
 
 def _fold(text: str) -> str:

@@ -266,7 +266,7 @@ class EmailResponder:
         lang = answered.lang
         blocks = list(answered.blocks)
         if not blocks:  # the engine had nothing to say: no mail with only a greeting
-            rec.events += [e for o in answered.outcomes for e in o.events]
+            rec.events += answered.outcome.events
             rec.events.append(("email.not_answered", {"reason": "nothing_to_say"}))
             rec.state = answered.state
             return await self._save(rec, "recorded", "nothing_to_say")
@@ -274,17 +274,14 @@ class EmailResponder:
             rec.status = TicketStatus.WAITING_STAFF
             rec.handoff = True
         payload: dict[str, Any] = {}
-        understood = [o.understood for o in answered.outcomes if o.understood is not None]
-        if understood:
-            payload["understood"] = understood[0]
-            if len(understood) > 1:
-                payload["understood_more"] = understood[1:]
-        checks = [c for o in answered.outcomes for c in o.checks]
-        if checks:
+        if answered.outcome.understood is not None:
+            payload["understood"] = answered.outcome.understood
+        if answered.outcome.checks:
             payload["checks"] = [
-                {"name": c.name, "input": c.input, "result": c.result} for c in checks
+                {"name": c.name, "input": c.input, "result": c.result}
+                for c in answered.outcome.checks
             ]
-        rec.events += [e for o in answered.outcomes for e in o.events]
+        rec.events += answered.outcome.events
         rec.state = answered.state
         intents = answered.intents
         rec.intent = intents[-1] if intents else None

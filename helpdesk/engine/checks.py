@@ -57,9 +57,9 @@ class DiagnosticChecks:
         first = report.recipients[0]
         if first.reason == "undefined" and not (first.status or first.replycode):
             return CheckAnswer(record, "", ok=False)
-        meaning = explain_report(report, self._provider, lang)[0]
-        gist = " ".join((meaning.summary, meaning.explanation, *meaning.steps))
-        return CheckAnswer(record, render_text(report, self._provider, lang), gist=gist)
+        meanings = explain_report(report, self._provider, lang)
+        text = render_text(report, self._provider, lang, explanations=meanings)
+        return CheckAnswer(record, text, gist=meanings[0].gist)
 
     async def domain(self, domain: str, lang: str) -> CheckAnswer:
         p = self._provider

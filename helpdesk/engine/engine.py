@@ -21,10 +21,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from helpdesk.engine.context import Articles, Checks, Ctx, Progress, Resets
-from helpdesk.engine.entities import client_of, protocol_of
+from helpdesk.engine.entities import client_of, protocols_of
 from helpdesk.engine.flows import FLOWS, POPULAR
 from helpdesk.engine.model import Outcome, Turn
-from helpdesk.engine.reading import MAX_SEGMENTS, Reading, asks_for_settings, direction, read
+from helpdesk.engine.reading import MAX_SEGMENTS, Reading, asks_for_settings, read
 from helpdesk.engine.redact import redact
 from helpdesk.engine.state import DialogueState, Facts
 from helpdesk.engine.wording import Wording
@@ -60,7 +60,7 @@ RELATED: dict[str, frozenset[str]] = {
 # Words that open a follow-up: the message leans on what was said before.
 _FOLLOW_UP = re.compile(
     r"^\W*(?:and|also|but|so|then|ok(?:ay)?|what about|how about|same|et|mais|donc|alors"
-    r"|ok|d'accord|du coup|pareil|aussi|ça|ca|cela|that|it|this|celui|celle|le même|la même)\b",
+    r"|d'accord|du coup|pareil|aussi|ça|ca|cela|that|it|this|celui|celle|le même|la même)\b",
     re.IGNORECASE,
 )
 _SERVER_NAME = re.compile(r"\b(mail\d*)(?:\.[\w-]+)*\b", re.IGNORECASE)
@@ -190,15 +190,10 @@ class Engine:
         if u is None:
             return facts
         changes: dict[str, str | None] = {}
-        protocol = protocol_of(u)
-        named = {p.lower()[:3] for p in getattr(u.entities, "protocols", ())}
-        if protocol in ("imap", "pop") and len(named - {"smt"}) == 1:
-            changes["protocol"] = protocol
-        said = direction(reading.prose)
-        if protocol == "smtp":
-            said = "send"
-        if said:
-            changes["direction"] = said
+        # Established when the customer names one way of receiving, not both.
+        incoming = set(protocols_of(u)) - {"smtp"}
+        if len(incoming) == 1:
+            changes["protocol"] = incoming.pop()
         client = client_of(u)
         if client:
             changes["client"] = client
@@ -249,45 +244,20 @@ class Engine:
         if len(reading.segments) > 1:
             for segment in reading.segments[:MAX_SEGMENTS]:
                 u = understand(segment, ctx.lang)
-                intent = _settled(u, segment)
+                intent = _settle(u.intent, segment)
                 if _confident(u) and intent not in found:
                     found.append(intent)
         problems = [i for i in found if i not in CONVERSATIONAL_INTENTS]
         sure = _confident(whole)
-        whole_intent = _settled(whole, reading.prose or ctx.text)
+        whole_intent = _settle(whole.intent, reading.prose or ctx.text)
         wants_human = "human" in found or (sure and whole.intent == "human")
         own = whole_intent if sure and whole_intent not in CONVERSATIONAL_INTENTS else None
         courtesy = sure and whole.intent in ("greeting", "thanks", "human")
 
-        topic, asked = ctx.state.topic, ctx.state.asked
-        if (
-            topic is not None
-            and asked is not None
-            and not problems
-            and not courtesy
-            and reading.words <= FOLLOW_UP_WORDS
-            and not reading.has_machine_text
-        ):
-            leaning = _FOLLOW_UP.match(reading.prose) is not None
-            related = RELATED.get(topic, frozenset())
-            unsure_switch = whole.confidence < SWITCH_CONFIDENCE
-            if leaning or unsure_switch or own is None or own == topic or own in related:
-                read_with = understand(f"{asked}\n{reading.prose}", ctx.lang)
-                in_topic = read_with.intent == topic or read_with.intent in related
-                if in_topic and (
-                    own is None or leaning or unsure_switch or own == topic or own in related
-                ):
-                    ctx.follow_up = True
-                    # Within the topic; a comparison's follow-up may ask for the settings.
-                    if topic == "imap_vs_pop" and asks_for_settings(reading.prose):
-                        return ["client_settings"]
-                    return [topic]
-                if (
-                    own is None
-                    and _confident(read_with)
-                    and read_with.intent not in CONVERSATIONAL_INTENTS
-                ):
-                    return [read_with.intent]
+        if not problems and not courtesy:
+            follow_up = self._follow_up(ctx, whole, own)
+            if follow_up is not None:
+                return follow_up
         if (
             own is not None
             and own not in problems
@@ -306,6 +276,31 @@ class Engine:
         if wants_human:
             kept.append("human")
         return kept
+
+    def _follow_up(self, ctx: Ctx, whole: Understood, own: str | None) -> list[str] | None:
+        """The request of a short message read as a follow-up on the current topic, or
+        None when it is not one. `own` is the problem the message names when the model
+        is sure of it on its own; a short message leaves the topic only for that."""
+        topic, asked, reading = ctx.state.topic, ctx.state.asked, ctx.reading
+        if (
+            topic is None
+            or asked is None
+            or reading.words > FOLLOW_UP_WORDS
+            or reading.has_machine_text
+        ):
+            return None
+        related = RELATED.get(topic, frozenset())
+        leaning = _FOLLOW_UP.match(reading.prose) is not None
+        unsure = whole.confidence < SWITCH_CONFIDENCE
+        if not (leaning or unsure or own is None or own == topic or own in related):
+            return None
+        read_with = self._deps.understanding.understand(f"{asked}\n{reading.prose}", ctx.lang)
+        if read_with.intent == topic or read_with.intent in related:
+            ctx.follow_up = True
+            return [_settle(topic, reading.prose)]
+        if own is None and _confident(read_with) and read_with.intent not in CONVERSATIONAL_INTENTS:
+            return [read_with.intent]
+        return None
 
     async def _on_choice(self, ctx: Ctx, choice: str) -> bool:
         if choice.startswith("intent:"):
@@ -364,12 +359,12 @@ class Engine:
         )
 
 
-def _settled(u: Understood, text: str) -> str:
-    """The intent of `u`, except that a question about a protocol's ports or servers
-    asks for the settings, not for the comparison of the protocols."""
-    if u.intent == "imap_vs_pop" and asks_for_settings(text):
+def _settle(intent: str, text: str) -> str:
+    """`intent` as `text` asks it: a question about a protocol's ports or servers asks
+    for the settings, not for the comparison of the protocols."""
+    if intent == "imap_vs_pop" and asks_for_settings(text):
         return "client_settings"
-    return u.intent
+    return intent
 
 
 def _confident(u: Understood) -> bool:

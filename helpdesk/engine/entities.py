@@ -47,12 +47,17 @@ def client_of(understood: Understood | None) -> str | None:
     return CLIENT_KEYS.get(name, "other")
 
 
+def protocols_of(understood: Understood | None) -> tuple[str, ...]:
+    """The protocols named, in order, each as "imap", "pop" or "smtp"."""
+    if understood is None:
+        return ()
+    named = (str(p).lower() for p in getattr(understood.entities, "protocols", ()))
+    return tuple("pop" if p.startswith("pop") else p for p in named)
+
+
 def protocol_of(understood: Understood | None) -> str | None:
-    protocol = _first(understood, "protocols")
-    if protocol is None:
-        return None
-    protocol = protocol.lower()
-    return "pop" if protocol.startswith("pop") else protocol  # "imap", "pop" or "smtp"
+    """The first protocol named ("imap", "pop" or "smtp")."""
+    return next(iter(protocols_of(understood)), None)
 
 
 def has_bounce_code(understood: Understood | None) -> bool:

@@ -140,6 +140,8 @@ async def settings_resume(ctx: Ctx) -> bool:
         ctx.learn(protocol=protocol)
         await _settings_answer(ctx, protocol)
         return True
+    # "unsure" is a quick reply of earlier versions, which asked before answering: a
+    # conversation stored then may still answer it.
     if protocol == "unsure" or (ctx.understood and ctx.understood.intent == "imap_vs_pop"):
         ctx.say(
             "imap_vs_pop.answer",

@@ -57,7 +57,6 @@ class Facts:
     is answered within it. All text, None until known."""
 
     protocol: str | None = None  # "imap" or "pop"
-    direction: str | None = None  # "send" or "receive"
     client: str | None = None  # mail client, as a wording key
     server: str | None = None  # one of the provider's servers, when the customer named it
     domain: str | None = None  # the customer's domain

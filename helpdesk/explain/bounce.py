@@ -9,6 +9,7 @@ profile rendered once per profile.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,12 @@ class Explanation:
         lines = [self.summary, self.explanation, self.actor, self.retry]
         lines += [f"{n}. {step}" for n, step in enumerate(self.steps, 1)]
         return "\n".join(line for line in lines if line)
+
+    @property
+    def gist(self) -> str:
+        """What it means and what to do, in one paragraph, without codes or the server's
+        words (the answer to "what does that mean for me?")."""
+        return " ".join((self.summary, self.explanation, *self.steps))
 
 
 @lru_cache(maxsize=8)
@@ -179,13 +186,17 @@ def render_text(
     profile: ProviderProfile,
     lang: str = "fr",
     directory: Path = TEMPLATES_DIR,
+    explanations: Sequence[Explanation] | None = None,
 ) -> str:
-    """A readable report: per recipient, codes, the server's words and what to do."""
+    """A readable report: per recipient, codes, the server's words and what to do.
+
+    `explanations` are `explain_report`'s for the same report and language, when the
+    caller already has them."""
     lang = LANGUAGES.pick(lang)
+    if explanations is None:
+        explanations = explain_report(report, profile, lang, directory)
     blocks = []
-    for rec, text in zip(
-        report.recipients, explain_report(report, profile, lang, directory), strict=True
-    ):
+    for rec, text in zip(report.recipients, explanations, strict=True):
         context = {
             "provider": profile,
             "recipient": rec.recipient,
