@@ -39,8 +39,9 @@ MIN_CONFIDENCE = 0.45
 MIN_MARGIN = 0.15
 # Fewer own words than this never change the conversation's language once it is set.
 LANG_MIN_WORDS = 4
-# A message of at most this many own words may be a follow-up on the current topic.
-FOLLOW_UP_WORDS = 10
+# A message of at most this many own words may be a follow-up on the current topic
+# (customers write "and if I do nothing, will my mail be refused?" as a follow-up too).
+FOLLOW_UP_WORDS = 15
 # A short message leaves the current topic for another only when this sure of it:
 # "what does that mean for me?" after a bounce is about the bounce.
 SWITCH_CONFIDENCE = 0.7
