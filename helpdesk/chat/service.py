@@ -274,7 +274,7 @@ class ChatService:
             events=outcome.events,
             state=outcome.state,
             lang=outcome.lang,
-            intent=outcome.intent,
+            intent=outcome.topic,
             handoff=outcome.handoff,
         )
         if stored is None:

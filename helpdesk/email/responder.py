@@ -284,7 +284,7 @@ class EmailResponder:
         rec.events += answered.outcome.events
         rec.state = answered.state
         intents = answered.intents
-        rec.intent = intents[-1] if intents else None
+        rec.intent = answered.outcome.topic
         return await self._answer(mail, rec, blocks, lang, intents=intents, payload=payload)
 
     async def _answer(

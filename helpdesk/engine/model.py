@@ -78,3 +78,9 @@ class Outcome:
     def lang(self) -> str:
         """The language the replies are in (the conversation's)."""
         return self.state.lang or "fr"
+
+    @property
+    def topic(self) -> str | None:
+        """What the ticket is about: the customer's problem as the dialogue knows it,
+        which a "thanks" or a greeting does not replace; else what this turn was about."""
+        return self.state.topic or self.intent

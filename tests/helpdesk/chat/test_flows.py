@@ -118,3 +118,25 @@ async def test_not_received_details_reach_staff_with_the_moment_resolved(
     assert details["when"] == when
     # Resolved in the provider's zone (Europe/Paris in the shipped profile), at 14:00.
     assert details["when_resolved"].endswith(("T14:00+01:00", "T14:00+02:00"))
+
+
+async def test_the_ticket_keeps_the_customers_problem_and_language(
+    customer: Connect, chat_app: web.Application
+) -> None:
+    """A French customer who pastes an English bounce and then says thank you: the ticket
+    stays French and about the bounce, not relabelled by the bounce's language or the
+    thanks."""
+    c = await customer()
+    frames = await converse(
+        c,
+        "fr",
+        [
+            "Bonjour, mon mail revient avec ça :\n"
+            "550 5.1.1 <paul@example.org>: Recipient address rejected: User unknown",
+            "merci beaucoup",
+        ],
+    )
+    assert last_bot(frames)["text"]
+    async with chat_app[SESSIONS]() as session:
+        ticket = (await session.scalars(select(Ticket))).one()
+    assert (ticket.lang, ticket.intent) == ("fr", "bounce")

@@ -167,3 +167,12 @@ async def test_what_was_understood_is_reported(engine: Engine) -> None:
     assert outcome.understood is not None
     assert outcome.understood["intent"] == "spf"
     assert outcome.understood["entities"]["domains"] == ["exemple.fr"]
+
+
+async def test_a_thanks_does_not_replace_the_problem(engine: Engine) -> None:
+    """The outcome's topic is the customer's problem; a thanks is only the turn's intent."""
+    d = Dialogue(engine, "fr")
+    asked = await d.say("comment accéder au webmail ?")
+    assert asked.topic == "webmail"
+    thanked = await d.say("merci beaucoup")
+    assert thanked.intent == "thanks" and thanked.topic == "webmail"
