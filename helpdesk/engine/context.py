@@ -103,6 +103,7 @@ class Ctx:
         # follows up on the current topic rather than raising a new one.
         self.reading = reading or read(text)
         self.follow_up = False
+        self.topic_raised = False  # a request of this turn already set the topic
         self._replies: list[Reply] = []
         self._records: list[CheckRecord] = []
         self._events: list[tuple[str, dict[str, Any]]] = []

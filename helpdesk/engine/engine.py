@@ -300,6 +300,9 @@ class Engine:
             ctx.follow_up = True
             return [_settle(topic, reading.prose)]
         if own is None and _confident(read_with) and read_with.intent not in CONVERSATIONAL_INTENTS:
+            # Understood only with the earlier request: a follow-up still, on a
+            # neighbouring question ("what would the error look like?").
+            ctx.follow_up = True
             return [read_with.intent]
         return None
 
@@ -321,9 +324,11 @@ class Engine:
         ctx.done()
         ctx.update(misses=0)
         ctx.intent = intent
-        if intent not in CONVERSATIONAL_INTENTS and not ctx.follow_up:
-            # A new problem: the request that raised it, the customer's words and what
-            # they pasted (a bounce's codes), is what follow-ups are read with.
+        if intent not in CONVERSATIONAL_INTENTS and not ctx.follow_up and not ctx.topic_raised:
+            # A new problem, the first one of the message when it asks several: the
+            # request that raised it, the customer's words and what they pasted (a
+            # bounce's codes), is what follow-ups are read with.
+            ctx.topic_raised = True
             half = ASKED_CHARS // 2
             reading = ctx.reading
             asked = "\n".join(p[:half] for p in (reading.prose, reading.machine) if p)

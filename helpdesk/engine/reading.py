@@ -67,11 +67,16 @@ def read(text: str) -> Reading:
     their words into the segments that may each ask something."""
     own: list[str] = []
     machine: list[str] = []
+    signed = False  # below a sign-off, the customer's lines are a signature
+    pasted = False
     for line in text.splitlines():
-        if _SIGN_OFF.match(line) and own:
-            # A sign-off ends the customer's words: below it is a signature.
-            break
-        (machine if is_pasted(line) else own).append(line)
+        pasted = is_pasted(line, pasted)
+        if pasted:
+            machine.append(line)  # a report forwarded below the signature still counts
+        elif not signed:
+            signed = bool(own) and _SIGN_OFF.match(line) is not None
+            if not signed:
+                own.append(line)
     prose = "\n".join(own).strip()
     segments: list[str] = []
     for sentence in _SENTENCE_END.split(prose):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Final
 
 from helpdesk.understanding._text import fold, words
-from helpdesk.understanding.pasted import is_pasted
+from helpdesk.understanding.pasted import split_pasted
 
 # Function words and chat-speak frequent in customers' messages, accent-folded. Words
 # both languages share ("mail", "ok", "outlook", "spam") are absent on purpose.
@@ -60,7 +60,7 @@ Scorer = Callable[[str], float]
 
 def own_words(text: str) -> str:
     """`text` without quoted or pasted foreign material; the whole text if nothing is left."""
-    kept = [line for line in text.splitlines() if not is_pasted(line)]
+    kept, _ = split_pasted(text)
     own = _QUOTED.sub(" ", "\n".join(kept))
     return own if words(own) else text
 

@@ -43,8 +43,24 @@ _REPORT_WORDS: Final = re.compile(
 )
 
 
-def is_pasted(line: str) -> bool:
-    """Whether `line` is someone else's text the customer pasted or quoted."""
+def is_pasted(line: str, after_pasted: bool = False) -> bool:
+    """Whether `line` is someone else's text the customer pasted or quoted.
+
+    `after_pasted`: the line before it was pasted. An indented line then continues it
+    (reports and transcripts fold long lines that way)."""
     if _PASTED_START.match(line):
         return True
+    if after_pasted and line[:1] in (" ", "\t") and line.strip():
+        return True
     return bool(_REPORT_WORDS.search(line)) and not line.rstrip().endswith("?")
+
+
+def split_pasted(text: str) -> tuple[list[str], list[str]]:
+    """The lines of `text` the customer wrote, and those they pasted, each in order."""
+    own: list[str] = []
+    pasted: list[str] = []
+    previous = False
+    for line in text.splitlines():
+        previous = is_pasted(line, previous)
+        (pasted if previous else own).append(line)
+    return own, pasted

@@ -36,7 +36,9 @@ class FakeChecks:
         record = CheckRecord("bounce", {"chars": len(text)}, {"reason": "fake"})
         if not _CODE.search(text):
             return CheckAnswer(record, "", ok=False)
-        return CheckAnswer(record, f"[bounce explained in {lang}]")
+        return CheckAnswer(
+            record, f"[bounce explained in {lang}]", gist=f"[bounce meaning in {lang}]"
+        )
 
     async def domain(self, domain: str, lang: str) -> CheckAnswer:
         self.domains.append((domain, lang))

@@ -176,3 +176,21 @@ async def test_a_thanks_does_not_replace_the_problem(engine: Engine) -> None:
     assert asked.topic == "webmail"
     thanked = await d.say("merci beaucoup")
     assert thanked.intent == "thanks" and thanked.topic == "webmail"
+
+
+async def test_the_first_problem_of_a_message_is_its_topic(engine: Engine) -> None:
+    """Several questions get several answers; the conversation's topic is the first."""
+    d = Dialogue(engine, "fr")
+    outcome = await d.say("Quel est le port SMTP et comment je mets un répondeur ?")
+    assert [r.intent for r in outcome.replies] == ["client_settings", "autoreply"]
+    assert outcome.state.topic == "client_settings"
+
+
+async def test_a_follow_up_after_a_bounce_gets_its_meaning(engine: Engine) -> None:
+    """'What do I do?' after an explained bounce is about that bounce: its meaning and
+    what to do, not a request to paste it again."""
+    d = Dialogue(engine, "fr")
+    await d.say("Mon mail revient avec ça :\n550 5.1.1 <paul@example.org>: User unknown")
+    outcome = await d.say("et moi je peux faire quoi ?")
+    assert keys_of(outcome) == ["bounce.followup"]
+    assert "[bounce meaning in fr]" in text_of(outcome)

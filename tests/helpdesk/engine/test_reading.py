@@ -1,0 +1,72 @@
+"""Reading a message: the customer's own words, what they pasted, their questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpdesk.engine.reading import asks_for_settings, direction, read
+from helpdesk.understanding.pasted import is_pasted
+
+BOUNCE = (
+    "<paul@example.org>: host mx.example.org[192.0.2.1] said: 552 5.2.2\n"
+    "    Mailbox full, quota exceeded (in reply to RCPT TO command)"
+)
+
+
+def test_a_pasted_report_is_set_aside_with_its_folded_lines() -> None:
+    """The report's lines, the indented one that continues it included, are not the
+    customer's words; their question is."""
+    reading = read(f"Bonjour, mon mail revient :\n\n{BOUNCE}\n\nQue dois-je faire ?")
+    assert "Mailbox full" not in reading.prose and "Mailbox full" in reading.machine
+    assert reading.segments == ("Bonjour, mon mail revient :", "Que dois-je faire ?")
+
+
+def test_a_report_forwarded_below_the_signature_is_still_evidence() -> None:
+    """Below a sign-off the customer's lines are a signature, but a report is kept."""
+    reading = read(f"What does this mean?\n\nThanks,\nJulien\nMasson SARL\n\n{BOUNCE}")
+    assert reading.prose == "What does this mean?"
+    assert "552 5.2.2" in reading.machine
+
+
+@pytest.mark.parametrize(
+    ("line", "pasted"),
+    [
+        ("> Le support a écrit : bonjour", True),
+        ("Status: 5.1.1", True),
+        ("Objet : Undelivered Mail Returned to Sender", True),
+        ("550 5.1.1 <a@example.org>: User unknown", True),
+        ("550 Requested action not taken: mailbox unavailable", True),
+        ("Note: I tried twice", False),
+        ("587 won't work then?", False),
+        ("what does user unknown mean?", False),
+        ("    continued text", False),  # indented, but nothing pasted before it
+    ],
+)
+def test_what_counts_as_pasted(line: str, pasted: bool) -> None:
+    assert is_pasted(line) is pasted
+
+
+@pytest.mark.parametrize(
+    ("text", "segments"),
+    [
+        (
+            "Hello, which port is IMAP on, and what's the address of your webmail?",
+            ("Hello, which port is IMAP on", "what's the address of your webmail?"),
+        ),
+        (
+            "Quel est le port SMTP et comment je mets un répondeur ?",
+            ("Quel est le port SMTP", "comment je mets un répondeur ?"),
+        ),
+        ("Ma boîte est pleine. Que faire ?", ("Ma boîte est pleine.", "Que faire ?")),
+    ],
+)
+def test_questions_are_cut_where_a_second_one_starts(text: str, segments: tuple[str, ...]) -> None:
+    assert read(text).segments == segments
+
+
+def test_direction_and_settings_questions() -> None:
+    assert direction("et pour l'envoi ?") == "send"
+    assert direction("what's the incoming server?") == "receive"
+    assert direction("settings for sending and receiving") is None
+    assert asks_for_settings("which port is IMAP on?")
+    assert not asks_for_settings("IMAP or POP, which is better?")
