@@ -24,7 +24,13 @@ from helpdesk.engine.context import Articles, Checks, Ctx, Progress, Resets
 from helpdesk.engine.entities import client_of, protocols_of
 from helpdesk.engine.flows import FLOWS, POPULAR
 from helpdesk.engine.model import Outcome, Turn
-from helpdesk.engine.reading import MAX_SEGMENTS, Reading, asks_for_settings, read
+from helpdesk.engine.reading import (
+    MAX_SEGMENTS,
+    Reading,
+    asks_for_settings,
+    asks_staff_action,
+    read,
+)
 from helpdesk.engine.redact import redact
 from helpdesk.engine.state import DialogueState, Facts
 from helpdesk.engine.wording import Wording
@@ -251,14 +257,18 @@ class Engine:
         problems = [i for i in found if i not in CONVERSATIONAL_INTENTS]
         sure = _confident(whole)
         whole_intent = _settle(whole.intent, reading.prose or ctx.text)
-        wants_human = "human" in found or (sure and whole.intent == "human")
+        wants_human = (
+            "human" in found
+            or (sure and whole.intent == "human")
+            or asks_staff_action(reading.prose)
+        )
         own = whole_intent if sure and whole_intent not in CONVERSATIONAL_INTENTS else None
         courtesy = sure and whole.intent in ("greeting", "thanks", "human")
 
         if not problems and not courtesy:
             follow_up = self._follow_up(ctx, whole, own)
             if follow_up is not None:
-                return follow_up
+                return [*follow_up, "human"] if wants_human else follow_up
         if (
             own is not None
             and own not in problems
@@ -267,9 +277,9 @@ class Engine:
             # The whole message's reading (a pasted bounce weighs there) goes first.
             problems.insert(0, own)
         if not problems:
-            if sure:
-                return [whole_intent]
-            return ["human"] if wants_human else []
+            if wants_human:
+                return ["human"]
+            return [whole_intent] if sure else []
         kept: list[str] = []
         for intent in problems:
             if intent not in kept and not RELATED.get(intent, frozenset()).intersection(kept):

@@ -117,6 +117,24 @@ def asks_for_settings(text: str) -> bool:
     return bool(_SETTINGS_WORDS.search(text)) and not _COMPARING.search(text)
 
 
+# A request that support act on the customer's account: only staff can reactivate a
+# suspended sending, enlarge a mailbox or fix something on the servers' side.
+_STAFF_ACTION: Final = re.compile(
+    r"\b(?:pouvez[- ]vous|pourriez[- ]vous|vous pouvez|vous pourriez|merci de|je veux|je"
+    r" voudrais|j'aimerais|il faut|can you|could you|would you|please|i want|i'd like|i need)"
+    r"\b[^.?!\n]{0,60}?\b(?:r[ée]activ\w*|d[ée]bloqu\w*|r[ée]tabli\w*|augment\w*|lever"
+    r"|unblock\w*|unsuspend\w*|reactivat\w*|re-?enable\w*|increase\w*|restore\w*|lift"
+    r"|corrig\w*|fix)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_staff_action(text: str) -> bool:
+    """Whether `text` asks support to act on the account ("can you unblock my sending
+    now?"): the bot answers what it can and passes the request to staff."""
+    return _STAFF_ACTION.search(text) is not None
+
+
 def direction(text: str) -> str | None:
     """ "send" or "receive" when the text is about one of them only, else None."""
     sends, receives = bool(_SEND.search(text)), bool(_RECEIVE.search(text))

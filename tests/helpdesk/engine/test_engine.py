@@ -194,3 +194,11 @@ async def test_a_follow_up_after_a_bounce_gets_its_meaning(engine: Engine) -> No
     outcome = await d.say("et moi je peux faire quoi ?")
     assert keys_of(outcome) == ["bounce.followup"]
     assert "[bounce meaning in fr]" in text_of(outcome)
+
+
+async def test_a_request_only_staff_can_act_on_is_handed_over(engine: Engine) -> None:
+    """After the bot's answer, 'can you reactivate my sending now?' goes to staff."""
+    d = Dialogue(engine, "fr")
+    await d.say("mon adresse a envoyé du spam et l'envoi est suspendu, que faire ?")
+    outcome = await d.say("J'ai changé le mot de passe. Pouvez-vous réactiver l'envoi maintenant ?")
+    assert outcome.handoff

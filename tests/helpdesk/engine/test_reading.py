@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.engine.reading import asks_for_settings, direction, read
+from helpdesk.engine.reading import asks_for_settings, asks_staff_action, direction, read
 from helpdesk.understanding.pasted import is_pasted
 
 BOUNCE = (
@@ -70,3 +70,18 @@ def test_direction_and_settings_questions() -> None:
     assert direction("settings for sending and receiving") is None
     assert asks_for_settings("which port is IMAP on?")
     assert not asks_for_settings("IMAP or POP, which is better?")
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Pouvez-vous réactiver l'envoi dès maintenant ?", True),
+        ("I changed the password, can you unblock my sending now?", True),
+        ("Je voudrais qu'on augmente l'espace de ma boîte", True),
+        ("Comment réactiver la réponse automatique ?", False),
+        ("how do I increase the antispam score?", False),
+    ],
+)
+def test_a_request_for_staff_action(text: str, asks: bool) -> None:
+    """A request that support act on the account, not a how-to question."""
+    assert asks_staff_action(text) is asks
