@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from helpdesk.understanding.pasted import is_pasted
+from helpdesk.understanding.pasted import marked_lines
 
 # Where a sentence ends, and where a second question starts inside one sentence
 # ("which port is IMAP on, and what's the webmail?").
@@ -68,9 +68,7 @@ def read(text: str) -> Reading:
     own: list[str] = []
     machine: list[str] = []
     signed = False  # below a sign-off, the customer's lines are a signature
-    pasted = False
-    for line in text.splitlines():
-        pasted = is_pasted(line, pasted)
+    for line, pasted in marked_lines(text):
         if pasted:
             machine.append(line)  # a report forwarded below the signature still counts
         elif not signed:

@@ -55,12 +55,51 @@ def is_pasted(line: str, after_pasted: bool = False) -> bool:
     return bool(_REPORT_WORDS.search(line)) and not line.rstrip().endswith("?")
 
 
+# The first line of a whole report or forwarded message: what follows it is the report's
+# too, whatever each line looks like ("I'm sorry to have to inform you that your message
+# could not / be delivered..." wraps where no single line says so).
+_REPORT_OPENER: Final = re.compile(
+    r"^[\s>*_-]*(?:this is the mail system|delivery status notification|mail delivery"
+    r" (?:system|subsystem)|undelivered mail returned|returned mail:|delivery has failed"
+    r"|your message (?:did not reach|couldn't be delivered|wasn't delivered|could not be"
+    r" delivered)|(?:-+\s*)?(?:forwarded message|message transf[ée]r[ée]|original message"
+    r"|message d'origine)|[ée]chec de la remise|votre message n'a pas pu [êe]tre"
+    r"|le message n'a pas pu [êe]tre|i'm sorry to have to inform you)",
+    re.IGNORECASE,
+)
+
+
+def marked_lines(text: str) -> list[tuple[str, bool]]:
+    """Each line of `text` with whether the customer pasted it.
+
+    From a report's first line on, every line is the report's, except a paragraph of the
+    customer's own after it that asks a question ("What should I do?")."""
+    lines = text.splitlines()
+    flags: list[bool] = []
+    previous = False
+    for line in lines:
+        previous = is_pasted(line, previous)
+        flags.append(previous)
+    opener = next((i for i, line in enumerate(lines) if _REPORT_OPENER.match(line)), None)
+    if opener is not None:
+        start = opener
+        for end in [*(i for i, line in enumerate(lines) if not line.strip()), len(lines)]:
+            if end < opener:
+                continue
+            paragraph = range(start, end)
+            asks = (
+                start > opener
+                and any(lines[i].strip() for i in paragraph)
+                and not any(flags[i] for i in paragraph)
+                and lines[end - 1].rstrip().endswith("?")
+            )
+            for i in paragraph:
+                flags[i] = flags[i] or not asks
+            start = end + 1
+    return list(zip(lines, flags, strict=True))
+
+
 def split_pasted(text: str) -> tuple[list[str], list[str]]:
     """The lines of `text` the customer wrote, and those they pasted, each in order."""
-    own: list[str] = []
-    pasted: list[str] = []
-    previous = False
-    for line in text.splitlines():
-        previous = is_pasted(line, previous)
-        (pasted if previous else own).append(line)
-    return own, pasted
+    marked = marked_lines(text)
+    return [line for line, p in marked if not p], [line for line, p in marked if p]

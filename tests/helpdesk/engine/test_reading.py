@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from helpdesk.engine import DialogueState, Engine, Turn
 from helpdesk.engine.reading import asks_for_settings, asks_staff_action, direction, read
 from helpdesk.understanding.pasted import is_pasted
+from tests.helpdesk.engine.conftest import REFERENCE
 
 BOUNCE = (
     "<paul@example.org>: host mx.example.org[192.0.2.1] said: 552 5.2.2\n"
@@ -85,3 +87,35 @@ def test_direction_and_settings_questions() -> None:
 def test_a_request_for_staff_action(text: str, asks: bool) -> None:
     """A request that support act on the account, not a how-to question."""
     assert asks_staff_action(text) is asks
+
+
+POSTFIX = """This is the mail system at host mail.zindex.fr.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+                   The mail system
+
+<b.morel@example.org>: host mx.example.org[192.0.2.7] said: 550 5.1.1
+    <b.morel@example.org>: Recipient address rejected: User unknown"""
+
+
+def test_everything_from_a_reports_first_line_is_the_report() -> None:
+    """Wrapped report sentences that no single line gives away are the report's too; a
+    question of the customer's after it is theirs."""
+    reading = read(f"J'ai reçu ça en retour, je comprends rien :\n\n{POSTFIX}\n\nQue faire ?")
+    assert (
+        reading.prose.split() == "J'ai reçu ça en retour, je comprends rien : Que faire ?".split()
+    )
+    assert "I'm sorry" in reading.machine and "be delivered" in reading.machine
+
+
+async def test_a_pasted_english_report_keeps_a_french_conversation_french(
+    engine: Engine,
+) -> None:
+    outcome = await engine.handle(
+        DialogueState(),
+        Turn(f"J'ai envoyé un devis hier et j'ai reçu ça, je comprends rien :\n\n{POSTFIX}"),
+        reference=REFERENCE,
+    )
+    assert outcome.lang == "fr"
