@@ -30,6 +30,7 @@ from helpdesk.engine.reading import (
     asks_for_settings,
     asks_staff_action,
     read,
+    tells_of_a_hacked_mailbox,
 )
 from helpdesk.engine.redact import redact
 from helpdesk.engine.state import DialogueState, Facts
@@ -64,6 +65,7 @@ RELATED: dict[str, frozenset[str]] = {
     "password_forgot": frozenset({"password_change"}),
     "password_change": frozenset({"password_forgot"}),
 }
+_PASSWORD = frozenset({"password_change", "password_forgot", "human"})
 # Words that open a follow-up: the message leans on what was said before.
 _FOLLOW_UP = re.compile(
     r"^\W*(?:and|also|but|so|then|ok(?:ay)?|what about|how about|same|et|mais|donc|alors"
@@ -255,6 +257,10 @@ class Engine:
                 if _confident(u) and intent not in found:
                     found.append(intent)
         problems = [i for i in found if i not in CONVERSATIONAL_INTENTS]
+        if tells_of_a_hacked_mailbox(reading.prose) and not _PASSWORD.intersection(problems):
+            # The seed's procedure for a hacked mailbox (change the password, sending
+            # suspended) is in the limits answer, whatever else the story suggests.
+            problems.insert(0, "sending_limit")
         sure = _confident(whole)
         whole_intent = _settle(whole.intent, reading.prose or ctx.text)
         wants_human = (

@@ -109,6 +109,24 @@ _COMPARING: Final = re.compile(
 )
 
 
+# A mailbox that sends what its owner did not write: the seed's procedure for a hacked
+# mailbox (change the password; sending suspended 72 h) whatever the words around it
+# (bounces, "failure notice", full mailbox...) suggest.
+_HACKED: Final = re.compile(
+    r"\b(?:pirat\w*|hack\w*|compromi\w*|usurp\w*|spoof\w*)\b|\ben mon nom\b|\bin my name\b"
+    r"|\bde ma part\b[^.?!\n]{0,40}\b(?:spam|pub|lien|bizarre)"
+    r"|\b(?:spam|pub)\w*\b[^.?!\n]{0,60}\b(?:from my (?:address|account|e-?mail|mailbox)"
+    r"|de mon adresse|depuis mon adresse|de ma bo[iî]te)"
+    r"|\b(?:never sent|n'ai (?:jamais|pas) envoy)",
+    re.IGNORECASE,
+)
+
+
+def tells_of_a_hacked_mailbox(text: str) -> bool:
+    """Whether the customer says their mailbox sends what they did not write."""
+    return _HACKED.search(text) is not None
+
+
 def asks_for_settings(text: str) -> bool:
     """Whether `text` asks for servers, ports or logins rather than which protocol to
     choose: "which port is IMAP on?" wants the settings, not the comparison."""

@@ -202,3 +202,15 @@ async def test_a_request_only_staff_can_act_on_is_handed_over(engine: Engine) ->
     await d.say("mon adresse a envoyé du spam et l'envoi est suspendu, que faire ?")
     outcome = await d.say("J'ai changé le mot de passe. Pouvez-vous réactiver l'envoi maintenant ?")
     assert outcome.handoff
+
+
+async def test_a_hacked_mailbox_gets_the_seeds_procedure_first(engine: Engine) -> None:
+    """Whatever else the story suggests, the procedure comes first: change the
+    password, sending suspended for the provider's hours."""
+    d = Dialogue(engine, "fr")
+    outcome = await d.say(
+        "Je crois que ma boîte a été piratée : il y a des mails envoyés en mon nom que je "
+        "n'ai jamais écrits. Que dois-je faire ?"
+    )
+    assert outcome.replies[0].intent == "sending_limit"
+    assert "mot de passe" in outcome.replies[0].text and "72" in outcome.replies[0].text

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.engine import DialogueState, Engine, Turn
-from helpdesk.engine.reading import asks_for_settings, asks_staff_action, direction, read
+from helpdesk.engine.reading import (
+    asks_for_settings,
+    asks_staff_action,
+    direction,
+    read,
+    tells_of_a_hacked_mailbox,
+)
 from helpdesk.understanding.pasted import is_pasted
 from tests.helpdesk.engine.conftest import REFERENCE
 
@@ -119,3 +125,17 @@ async def test_a_pasted_english_report_keeps_a_french_conversation_french(
         reference=REFERENCE,
     )
     assert outcome.lang == "fr"
+
+
+@pytest.mark.parametrize(
+    ("text", "hacked"),
+    [
+        ("Je crois que ma boîte a été piratée", True),
+        ("My friends get spam that looks like it comes from my email address", True),
+        ("des mails envoyés en mon nom que je n'ai jamais écrits", True),
+        ("mes mails arrivent en spam chez mes clients", False),
+        ("I never got the reset link", False),
+    ],
+)
+def test_a_hacked_mailbox_is_told(text: str, hacked: bool) -> None:
+    assert tells_of_a_hacked_mailbox(text) is hacked
