@@ -226,7 +226,7 @@ class Engine:
             return
         flow_name = ctx.state.flow
         flow = FLOWS.get(flow_name or "")
-        if flow is not None and flow.resume is not None:
+        if flow is not None and flow.resume is not None and not self._wants_staff(ctx):
             ctx.intent = flow_name
             if await flow.resume(ctx):
                 return
@@ -241,6 +241,13 @@ class Engine:
                     break
             return
         await self._route(ctx, ctx.understood)
+
+    def _wants_staff(self, ctx: Ctx) -> bool:
+        """The customer asks for a person or for what only staff can do: that comes
+        before any question the bot was waiting an answer to."""
+        u = ctx.understood
+        sure_human = u is not None and u.intent == "human" and _confident(u)
+        return sure_human or asks_staff_action(ctx.reading.prose)
 
     def _requests(self, ctx: Ctx, whole: Understood) -> list[str]:
         """What the message asks, in order: each segment of the customer's own words that
@@ -263,11 +270,7 @@ class Engine:
             problems.insert(0, "sending_limit")
         sure = _confident(whole)
         whole_intent = _settle(whole.intent, reading.prose or ctx.text)
-        wants_human = (
-            "human" in found
-            or (sure and whole.intent == "human")
-            or asks_staff_action(reading.prose)
-        )
+        wants_human = "human" in found or self._wants_staff(ctx)
         own = whole_intent if sure and whole_intent not in CONVERSATIONAL_INTENTS else None
         courtesy = sure and whole.intent in ("greeting", "thanks", "human")
 

@@ -15,8 +15,13 @@ def _first(understood: Understood | None, kind: str) -> str | None:
     return str(values[0]) if values else None
 
 
-def email_of(understood: Understood | None) -> str | None:
-    return _first(understood, "emails")
+def email_of(understood: Understood | None, within: str | None = None) -> str | None:
+    """The first address named; with `within`, the first that stands in that text (the
+    customer's own words, not an address quoted in a reply's attribution line)."""
+    if within is None:
+        return _first(understood, "emails")
+    emails = getattr(understood.entities, "emails", ()) if understood else ()
+    return next((str(e) for e in emails if str(e) in within), None)
 
 
 def domain_of(understood: Understood | None) -> str | None:

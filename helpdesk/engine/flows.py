@@ -21,7 +21,7 @@ from helpdesk.engine.entities import (
     protocol_of,
 )
 from helpdesk.engine.model import CheckRecord, Choice
-from helpdesk.engine.reading import direction
+from helpdesk.engine.reading import direction, says_no_error
 
 Start = Callable[[Ctx], Awaitable[None]]
 Resume = Callable[[Ctx], Awaitable[bool]]
@@ -46,6 +46,26 @@ def _yes_no(ctx: Ctx) -> bool | None:
         return True
     if NO.match(ctx.text):
         return False
+    return None
+
+
+_NOT_ARRIVED = re.compile(
+    r"(?i)\b(?:toujours pas|pas arriv|pas re[çc]u|n'a (?:rien|pas)|rien re[çc]u|still not"
+    r"|still hasn't|didn't (?:arrive|get)|did not (?:arrive|get)|hasn't (?:arrived|got)"
+    r"|never (?:arrived|got)|nothing)\b"
+)
+_ARRIVED = re.compile(
+    r"(?i)\b(?:(?:est|c'est|bien) arriv|(?:l'a|a bien) re[çc]u|it arrived|(?:got|received) it"
+    r"|went through|ça marche|it works)"
+)
+
+
+def _arrived(text: str) -> bool | None:
+    """Whether the test mail arrived, as the customer tells it in a sentence."""
+    if _NOT_ARRIVED.search(text):
+        return False
+    if _ARRIVED.search(text):
+        return True
     return None
 
 
@@ -210,8 +230,65 @@ async def not_received_start(ctx: Ctx) -> None:
         return
     if await _explain_bounce(ctx, ctx.text):
         return
+    if says_no_error(ctx.reading.prose):
+        # Never ask for what was given: "no error came back" skips the first question.
+        _no_error(ctx)
+        return
     ctx.say("not_received.ask_error", choices=_yes_no_choices(ctx))
     ctx.goto("not_received", "error")
+
+
+def _no_error(ctx: Ctx) -> None:
+    """No error came back: where was it sent from? (the seed's decision tree)."""
+    source = _software_from_text(ctx)
+    if source is None:
+        ctx.say(
+            "not_received.ask_software",
+            choices=[
+                ctx.choice("choice.client_app", "client_app"),
+                ctx.choice("choice.software", "software"),
+                ctx.choice("choice.webmail", "webmail"),
+            ],
+        )
+        ctx.goto("not_received", "software")
+        return
+    _from_source(ctx, source)
+
+
+def _from_source(ctx: Ctx, source: str) -> None:
+    ctx.remember(source=source)
+    if source == "webmail":
+        _details(ctx)
+    else:
+        ctx.say("not_received.try_webmail", choices=_yes_no_choices(ctx))
+        ctx.goto("not_received", "webmail_test")
+
+
+def _details(ctx: Ctx) -> bool:
+    """The recipient and the time of sending, for staff to read the logs: taken from
+    what the customer wrote, asked for when missing. False when this input gives none
+    of them while the flow already waits for them."""
+    recipient = email_of(ctx.understood, ctx.reading.prose or ctx.text) or ctx.slots.recipient
+    moment = moment_of(ctx.understood)
+    if moment:
+        ctx.remember(when=moment[0], when_resolved=moment[1])
+    when = ctx.slots.when
+    if recipient:
+        ctx.remember(recipient=recipient)
+    if recipient and when:
+        details = {"recipient": recipient, "when": when, "when_resolved": ctx.slots.when_resolved}
+        ctx.event("not_received.details", details)
+        ctx.handoff("not_received.handoff", recipient=recipient, when=when)
+        return True
+    if ctx.step != "details":
+        ctx.say("not_received.ask_details")
+        ctx.goto("not_received", "details")
+        return True
+    if not recipient and not when:
+        return False
+    missing = "not_received.missing_recipient" if not recipient else "not_received.missing_time"
+    ctx.say("not_received.ask_details_missing", missing=ctx.t(missing))
+    return True
 
 
 async def not_received_resume(ctx: Ctx) -> bool:
@@ -220,67 +297,41 @@ async def not_received_resume(ctx: Ctx) -> bool:
         if has_bounce_code(ctx.understood):
             return await _explain_bounce(ctx, ctx.text) or await bounce_resume(ctx)
         said = _yes_no(ctx)
+        own_words = ctx.reading.prose
+        if said is None and (email_of(ctx.understood, own_words) or moment_of(ctx.understood)):
+            return _details(ctx)  # sent from webmail already, as the answer suggested
+        if said is None and _arrived(ctx.text) is False:
+            return _details(ctx)  # the webmail test the answer suggested failed
         if said is None:
-            return False
+            if not says_no_error(ctx.reading.prose):
+                return False
+            said = False
         if said:
             ctx.say("not_received.ask_paste")
             ctx.goto("bounce", "paste")
         else:
-            ctx.say(
-                "not_received.ask_software",
-                choices=[
-                    ctx.choice("choice.client_app", "client_app"),
-                    ctx.choice("choice.software", "software"),
-                    ctx.choice("choice.webmail", "webmail"),
-                ],
-            )
-            ctx.goto("not_received", "software")
+            _no_error(ctx)
         return True
     if step == "software":
         source = ctx.turn.choice or _software_from_text(ctx)
         if source is None:
             return False
-        ctx.remember(source=source)
-        if source == "webmail":
-            ctx.say("not_received.ask_details")
-            ctx.goto("not_received", "details")
-        else:
-            ctx.say("not_received.try_webmail", choices=_yes_no_choices(ctx))
-            ctx.goto("not_received", "webmail_test")
+        _from_source(ctx, source)
         return True
     if step == "webmail_test":
         said = _yes_no(ctx)
+        if said is None:
+            said = _arrived(ctx.text)
         if said is None:
             return False
         if said:
             ctx.say("not_received.config_issue", links=ctx.article("client_settings"))
             ctx.done()
         else:
-            ctx.say("not_received.ask_details")
-            ctx.goto("not_received", "details")
+            _details(ctx)
         return True
     if step == "details":
-        recipient = email_of(ctx.understood) or ctx.slots.recipient
-        moment = moment_of(ctx.understood)
-        if moment:
-            ctx.remember(when=moment[0], when_resolved=moment[1])
-        when = ctx.slots.when
-        if recipient:
-            ctx.remember(recipient=recipient)
-        if recipient and when:
-            details = {
-                "recipient": recipient,
-                "when": when,
-                "when_resolved": ctx.slots.when_resolved,
-            }
-            ctx.event("not_received.details", details)
-            ctx.handoff("not_received.handoff", recipient=recipient, when=when)
-            return True
-        if not recipient and not when:
-            return False
-        missing = "not_received.missing_recipient" if not recipient else "not_received.missing_time"
-        ctx.say("not_received.ask_details_missing", missing=ctx.t(missing))
-        return True
+        return _details(ctx)
     return False
 
 
@@ -290,7 +341,8 @@ def _software_from_text(ctx: Ctx) -> str | None:
         return "webmail"
     if any(w in folded for w in ("erp", "crm", "logiciel métier", "business", "site", "script")):
         return "software"
-    if client_of(ctx.understood) or any(w in folded for w in ("logiciel", "app", "client")):
+    # not "client": in French it is as often the customer's own customer
+    if client_of(ctx.understood) or any(w in folded for w in ("logiciel", "app", "outlook")):
         return "client_app"
     return None
 

@@ -127,6 +127,18 @@ def tells_of_a_hacked_mailbox(text: str) -> bool:
     return _HACKED.search(text) is not None
 
 
+_NO_ERROR: Final = re.compile(
+    r"\b(?:aucun|aucune|pas d'|pas de|sans|jamais eu d'|no|without|any|never got an?|not an?)"
+    r"\s+(?:message d'erreur|erreur|retour|error(?: message)?|bounce|notification|ndr)\b",
+    re.IGNORECASE,
+)
+
+
+def says_no_error(text: str) -> bool:
+    """Whether the customer says no error came back ("je n'ai aucun message d'erreur")."""
+    return _NO_ERROR.search(text) is not None
+
+
 def asks_for_settings(text: str) -> bool:
     """Whether `text` asks for servers, ports or logins rather than which protocol to
     choose: "which port is IMAP on?" wants the settings, not the comparison."""

@@ -519,3 +519,29 @@ async def test_out_of_scope_offers_a_person(engine: Engine) -> None:
     assert keys_of(outcome) == ["out_of_scope.answer"]
     handed = await d.choose("human")
     assert handed.handoff
+
+
+async def test_not_received_without_an_error_said_skips_that_question(engine: Engine) -> None:
+    """'No error came back' is not asked again: the next step of the seed's tree comes."""
+    d = Dialogue(engine, "fr")
+    outcome = await d.say("Un client ne reçoit pas mes mails et je n'ai aucun message d'erreur.")
+    assert "not_received.ask_error" not in keys_of(outcome)
+    assert outcome.state.step == "software"
+
+
+async def test_not_received_answers_first_and_takes_what_follows(engine: Engine) -> None:
+    """The first answer gives both cases (paste the error, or test from webmail); a
+    failed webmail test told in a sentence leads to the details for the logs."""
+    d = Dialogue(engine, "fr")
+    first = await d.say("mon destinataire ne reçoit pas mes mails")
+    assert "webmail.zindex.fr" in text_of(first)
+    outcome = await d.say("J'ai essayé depuis le webmail, il ne l'a toujours pas.")
+    assert keys_of(outcome) == ["not_received.ask_details"]
+
+
+async def test_a_request_for_staff_comes_before_the_question_waiting(engine: Engine) -> None:
+    """A flow waiting for an answer does not swallow 'I want a person, reactivate it'."""
+    d = Dialogue(engine, "en")
+    await d.say("my client says he never got my email")
+    outcome = await d.say("Please have someone reactivate my account today, I need a person.")
+    assert outcome.handoff
