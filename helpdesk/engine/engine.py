@@ -65,6 +65,10 @@ RELATED: dict[str, frozenset[str]] = {
     "password_forgot": frozenset({"password_change"}),
     "password_change": frozenset({"password_forgot"}),
 }
+# Topics whose answers already deal with SPF, DKIM and DMARC (a bounce that names them
+# is explained as a bounce).
+_AUTH_AWARE = frozenset({"spf", "spam_placement", "bounce", "human", "thanks", "greeting"})
+_DOMAIN_AUTH = re.compile(r"\b(?:spf|dkim|dmarc)\b", re.IGNORECASE)
 _PASSWORD = frozenset({"password_change", "password_forgot", "human"})
 # Words that open a follow-up: the message leans on what was said before.
 _FOLLOW_UP = re.compile(
@@ -386,9 +390,12 @@ class Engine:
 
 def _settle(intent: str, text: str) -> str:
     """`intent` as `text` asks it: a question about a protocol's ports or servers asks
-    for the settings, not for the comparison of the protocols."""
+    for the settings, not for the comparison of the protocols; the customer's own words
+    naming SPF, DKIM or DMARC ask about the domain's records."""
     if intent == "imap_vs_pop" and asks_for_settings(text):
         return "client_settings"
+    if intent not in _AUTH_AWARE and _DOMAIN_AUTH.search(text):
+        return "spf"
     return intent
 
 

@@ -350,24 +350,27 @@ def _software_from_text(ctx: Ctx) -> str | None:
 # --- domain checks (SPF, DMARC, MX) and spam placement
 
 
-def _domain_flow(intent: str, procedure: str | None) -> Flow:
-    """A flow that checks the customer's domain; `procedure` is said first, so that the
-    answer never waits on a domain the customer may not have (spam placement)."""
+def _domain_flow(intent: str, procedure: str, *, always: bool) -> Flow:
+    """A flow that checks the customer's domain. `procedure` (what the seed answers) is
+    said first, so that the answer never waits on a domain the customer may not have;
+    with `always` False, only when no domain is known (a check asked for by name needs
+    no lesson first)."""
 
-    async def run(ctx: Ctx, domain: str) -> None:
+    async def run(ctx: Ctx, domain: str, *, linked: bool) -> None:
         ctx.learn(domain=domain)
         answer = await ctx.check_domain(domain)
-        ctx.say(text=answer.text, links=[] if procedure else ctx.article(intent))
+        ctx.say(text=answer.text, links=[] if linked else ctx.article(intent))
         ctx.done()
 
     async def start(ctx: Ctx) -> None:
         domain = domain_of(ctx.understood) or ctx.facts.domain
-        if procedure:
+        explained = always or not domain
+        if explained:
             ctx.say(procedure, links=ctx.article(intent))
         if domain:
-            await run(ctx, domain)
+            await run(ctx, domain, linked=explained)
             return
-        ctx.say("domain.offer_check" if procedure else "domain.ask_domain")
+        ctx.say("domain.offer_check")
         ctx.goto(intent, "domain")
 
     async def resume(ctx: Ctx) -> bool:
@@ -377,11 +380,11 @@ def _domain_flow(intent: str, procedure: str | None) -> Flow:
             if DOMAIN_LIKE.match(word):
                 domain = word
         if domain is None:
-            if len(ctx.text.split()) <= 2 and ctx.text.strip() and not procedure:
+            if len(ctx.text.split()) <= 2 and ctx.text.strip() and not always:
                 ctx.say("domain.bad_domain", domain=ctx.text.strip()[:80])
                 return True
             return False
-        await run(ctx, domain)
+        await run(ctx, domain, linked=False)
         return True
 
     return Flow(start, resume)
@@ -462,12 +465,12 @@ FLOWS: dict[str, Flow] = {
     "imap_vs_pop": Flow(imap_vs_pop_start, settings_resume),
     "not_received": Flow(not_received_start, not_received_resume),
     "bounce": Flow(bounce_start, bounce_resume),
-    "spam_placement": _domain_flow("spam_placement", "spam_placement.answer"),
+    "spam_placement": _domain_flow("spam_placement", "spam_placement.answer", always=True),
     "backup": answer("backup"),
     "auto_cc": answer("auto_cc"),
     "password_forgot": Flow(password_forgot_start, password_forgot_resume),
     "password_change": answer("password_change"),
-    "spf": _domain_flow("spf", None),
+    "spf": _domain_flow("spf", "spf.answer", always=False),
     "mailbox_create": answer("mailbox_create"),
     "forwarding": answer("forwarding"),
     "alias": answer("alias"),

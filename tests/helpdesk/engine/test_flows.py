@@ -389,13 +389,13 @@ async def test_not_received_details_given_in_two_turns(engine: Engine) -> None:
 async def test_domain_flows_ask_for_the_domain_then_check_it(
     engine: Engine, checks: FakeChecks, intent: str
 ) -> None:
-    """Without a domain the flow asks for one (spam placement answers with the seed's
-    procedure first and offers the check); a bare domain then runs the check."""
+    """Without a domain the flow answers with the seed's explanation first and offers the
+    check; a bare domain then runs the check."""
     d = Dialogue(engine, "en")
     opening = {"spf": "is my SPF record correct?", "spam_placement": "my emails go to junk"}
     asked = await d.say(opening[intent])
     expected = {
-        "spf": ["domain.ask_domain"],
+        "spf": ["spf.answer", "domain.offer_check"],
         "spam_placement": ["spam_placement.answer", "domain.offer_check"],
     }
     assert keys_of(asked) == expected[intent]
@@ -545,3 +545,14 @@ async def test_a_request_for_staff_comes_before_the_question_waiting(engine: Eng
     await d.say("my client says he never got my email")
     outcome = await d.say("Please have someone reactivate my account today, I need a person.")
     assert outcome.handoff
+
+
+async def test_spf_asked_by_name_is_checked_without_a_lesson(
+    engine: Engine, checks: FakeChecks
+) -> None:
+    """'Check the SPF of X' gets the check alone; 'what is SPF?' gets the explanation."""
+    d = Dialogue(engine, "en")
+    checked = await d.say("can you check the spf of exemple.fr?")
+    assert keys_of(checked) == [None] and checks.domains == [("exemple.fr", "en")]
+    explained = await Dialogue(engine, "en").say("what is this SPF thing people talk about?")
+    assert keys_of(explained)[0] == "spf.answer" and "TXT" in text_of(explained)
