@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagnostics.spf import propose_record
 from helpdesk.config_values import (
     ConfigError,
     as_text,
@@ -74,6 +75,17 @@ class ProviderProfile:
     def panel_for(self, server: str | None = None) -> str:
         """The management panel URL of `server` (the first server by default)."""
         return self.panel_url.format(server=server or self.servers[0])
+
+    @property
+    def spf_hosts(self) -> tuple[str, ...]:
+        """Sending hosts a customer's SPF must authorise by name: the servers, unless an
+        include domain or addresses say it otherwise."""
+        return () if self.spf_include or self.sending_ips else self.servers
+
+    @property
+    def spf_record(self) -> str:
+        """The SPF record of a domain that sends only through us."""
+        return propose_record([], self.spf_include, self.sending_ips, self.spf_hosts)
 
 
 ENDPOINT_KEYS: dict[str, Callable[[Any], Any]] = {

@@ -121,7 +121,7 @@ def run_spf(args: argparse.Namespace) -> int:
     settings = _settings(args)
     resolver = _resolver(settings)
     provider = settings.provider
-    hosts = () if provider.spf_include or provider.sending_ips else tuple(provider.servers)
+    hosts = provider.spf_hosts
 
     async def evaluate() -> Any:
         if args.ip is None:

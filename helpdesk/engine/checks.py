@@ -69,7 +69,7 @@ class DiagnosticChecks:
                 domain,
                 provider_include=p.spf_include,
                 provider_ips=p.sending_ips,
-                provider_hosts=() if (p.spf_include or p.sending_ips) else p.servers,
+                provider_hosts=p.spf_hosts,
             ),
             check_dmarc(self._resolver, domain),
             check_mx(self._resolver, domain, p.mx_hosts),

@@ -306,13 +306,10 @@ class Engine:
         None when it is not one. `own` is the problem the message names when the model
         is sure of it on its own; a short message leaves the topic only for that."""
         topic, asked, reading = ctx.state.topic, ctx.state.asked, ctx.reading
-        if (
-            topic is None
-            or asked is None
-            or reading.words > FOLLOW_UP_WORDS
-            or reading.has_machine_text
-        ):
+        if topic is None or asked is None or reading.has_machine_text:
             return None
+        if reading.words > FOLLOW_UP_WORDS and own is not None:
+            return None  # a long message with a clear request of its own is a new one
         related = RELATED.get(topic, frozenset())
         leaning = _FOLLOW_UP.match(reading.prose) is not None
         unsure = whole.confidence < SWITCH_CONFIDENCE

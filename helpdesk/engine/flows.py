@@ -190,9 +190,10 @@ async def _explain_bounce(ctx: Ctx, text: str) -> bool:
         return False
     if answer.gist:
         ctx.learn(bounce=answer.gist[:GIST_CHARS])
-    quoted_only = not ctx.reading.has_machine_text and not has_bounce_code(ctx.understood)
-    # A bounce the customer only quoted in a sentence: its meaning, never their own
-    # sentence shown as "what the server said".
+    quoted_only = not ctx.reading.has_machine_text
+    # A bounce the customer only quoted in a sentence ("refusé avec un code 550 5.7.26
+    # qui parle de..."): its meaning, never their own sentence shown as "what the
+    # server said".
     body = answer.gist if quoted_only and answer.gist else answer.text
     ctx.say(text=body, links=ctx.article("bounce"), intent="bounce")
     ctx.done()

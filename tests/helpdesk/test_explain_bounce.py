@@ -128,3 +128,16 @@ def test_shipped_profile_renders_every_reason(settings: Settings) -> None:
     for reason in REASONS:
         for lang in ("fr", "en"):
             assert explain_recipient(_rec(reason), settings.provider, lang).summary
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_authentication_failure_gives_the_providers_spf_record(lang: str) -> None:
+    """The record to publish is the provider's, whatever the profile says it with: an
+    include and addresses, or (with neither) its servers by name; never an empty include."""
+    report = parse_bounce(b"550 5.7.26 Unauthenticated email from example.org is not accepted")
+    text = render_text(report, _profile(), lang)
+    assert "v=spf1 include:_spf.exemple-mail.test ~all" in text
+    by_name = dataclasses.replace(_profile(), spf_include="", sending_ips=())
+    text = render_text(report, by_name, lang)
+    assert "v=spf1 a:mx1.exemple-mail.test a:mx2.exemple-mail.test ~all" in text
+    assert "include: " not in text and "include:." not in text

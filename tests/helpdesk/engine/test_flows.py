@@ -556,3 +556,14 @@ async def test_spf_asked_by_name_is_checked_without_a_lesson(
     assert keys_of(checked) == [None] and checks.domains == [("exemple.fr", "en")]
     explained = await Dialogue(engine, "en").say("what is this SPF thing people talk about?")
     assert keys_of(explained)[0] == "spf.answer" and "TXT" in text_of(explained)
+
+
+async def test_a_bounce_quoted_in_a_sentence_is_explained_by_its_meaning(
+    engine: Engine, checks: FakeChecks
+) -> None:
+    """A code in the customer's own sentence is evidence, but their sentence is not the
+    server's answer: the reply is the bounce's meaning."""
+    d = Dialogue(engine, "fr")
+    outcome = await d.say("Mes mails vers Gmail sont refusés avec un code 550 5.7.26, que faire ?")
+    assert "[bounce meaning in fr]" in text_of(outcome)
+    assert "[bounce explained in fr]" not in text_of(outcome)
