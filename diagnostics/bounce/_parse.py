@@ -560,6 +560,12 @@ def _addresses_of(env: _mime.Envelope) -> set[str]:
     return found
 
 
+_PASTED_HEADER = re.compile(
+    r"^[ \t>]*(?:from|to|cc|reply-to|sender|delivered-to|de|[àa]|envoy[ée] par)[ \t]*:[^\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def from_text(text: str, exclude: set[str] | None = None) -> BounceReport:
     """Diagnose pasted text: one reply line, several lines of a bounce, or a bare code.
 
@@ -573,7 +579,13 @@ def from_text(text: str, exclude: set[str] | None = None) -> BounceReport:
     text = _mime.clean(text)[: _mime.TEXT_LIMIT]
     if not text.strip():
         return _undefined("empty")
-    recipients = _from_parts([text], [], set(exclude or ()), "", "", strict=False)
+    # Addresses in the header lines of a pasted or forwarded report (From:, To:, De :)
+    # are its sender and its addressee, the customer who got it: never the failed
+    # recipient, which the report names in its own lines.
+    excluded = set(exclude or ())
+    for line in _PASTED_HEADER.findall(text):
+        excluded |= {a.lower() for a in _text.find_addresses(line)}
+    recipients = _from_parts([text], [], excluded, "", "", strict=False)
     return BounceReport(recipients=tuple(recipients), kind="text")
 
 

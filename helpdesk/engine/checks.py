@@ -59,7 +59,7 @@ class DiagnosticChecks:
             return CheckAnswer(record, "", ok=False)
         meanings = explain_report(report, self._provider, lang)
         text = render_text(report, self._provider, lang, explanations=meanings)
-        return CheckAnswer(record, text, gist=meanings[0].gist)
+        return CheckAnswer(record, text, gist=meanings[0].gist, reason=first.reason)
 
     async def domain(self, domain: str, lang: str) -> CheckAnswer:
         p = self._provider

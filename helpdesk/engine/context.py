@@ -33,6 +33,7 @@ class CheckAnswer:
     # follow-up ("what does that mean for me?") gets, and the answer to a bounce the
     # customer only quoted in their own sentence (no server's words to show then).
     gist: str = ""
+    reason: str = ""  # a bounce's reason (contracts.md), for what the flow does next
 
 
 class Checks(Protocol):

@@ -185,7 +185,9 @@ async def imap_vs_pop_start(ctx: Ctx) -> None:
 
 
 async def _explain_bounce(ctx: Ctx, text: str) -> bool:
-    answer = await ctx.check_bounce(text)
+    # The report the customer pasted, without their story around it; the whole text
+    # when they only quoted it in a sentence.
+    answer = await ctx.check_bounce(ctx.reading.machine or text)
     if not answer.ok:
         return False
     if answer.gist:
@@ -196,6 +198,11 @@ async def _explain_bounce(ctx: Ctx, text: str) -> bool:
     # server said".
     body = answer.gist if quoted_only and answer.gist else answer.text
     ctx.say(text=body, links=ctx.article("bounce"), intent="bounce")
+    domain = ctx.facts.domain
+    if answer.reason == "authfailure" and domain:
+        # Who must fix it is in the domain's own records: check them now.
+        checked = await ctx.check_domain(domain)
+        ctx.say(text=checked.text, intent="bounce")
     ctx.done()
     return True
 

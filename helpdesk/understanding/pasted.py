@@ -55,14 +55,15 @@ def is_pasted(line: str, after_pasted: bool = False) -> bool:
     return bool(_REPORT_WORDS.search(line)) and not line.rstrip().endswith("?")
 
 
-# The first line of a whole report or forwarded message: what follows it is the report's
-# too, whatever each line looks like ("I'm sorry to have to inform you that your message
-# could not / be delivered..." wraps where no single line says so).
+# The first line of a report's body or of a forwarded message: what follows it is the
+# report's too, whatever each line looks like ("I'm sorry to have to inform you that your
+# message could not / be delivered..." wraps where no single line says so). Report
+# subjects ("Undelivered Mail Returned to Sender") are not openers: a customer's own
+# subject line often repeats them.
 _REPORT_OPENER: Final = re.compile(
-    r"^[\s>*_-]*(?:this is the mail system|delivery status notification|mail delivery"
-    r" (?:system|subsystem)|undelivered mail returned|returned mail:|delivery has failed"
-    r"|your message (?:did not reach|couldn't be delivered|wasn't delivered|could not be"
-    r" delivered)|(?:-+\s*)?(?:forwarded message|message transf[ée]r[ée]|original message"
+    r"^[\s>*_-]*(?:this is the mail system|delivery has failed|your message (?:did not"
+    r" reach|couldn't be delivered|wasn't delivered|could not be delivered)"
+    r"|(?:-+\s*)?(?:forwarded message|message transf[ée]r[ée]|original message"
     r"|message d'origine)|[ée]chec de la remise|votre message n'a pas pu [êe]tre"
     r"|le message n'a pas pu [êe]tre|i'm sorry to have to inform you)",
     re.IGNORECASE,

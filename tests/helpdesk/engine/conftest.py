@@ -37,7 +37,10 @@ class FakeChecks:
         if not _CODE.search(text):
             return CheckAnswer(record, "", ok=False)
         return CheckAnswer(
-            record, f"[bounce explained in {lang}]", gist=f"[bounce meaning in {lang}]"
+            record,
+            f"[bounce explained in {lang}]",
+            gist=f"[bounce meaning in {lang}]",
+            reason="authfailure" if "5.7.26" in text else "",
         )
 
     async def domain(self, domain: str, lang: str) -> CheckAnswer:

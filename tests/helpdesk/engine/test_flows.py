@@ -567,3 +567,18 @@ async def test_a_bounce_quoted_in_a_sentence_is_explained_by_its_meaning(
     outcome = await d.say("Mes mails vers Gmail sont refusés avec un code 550 5.7.26, que faire ?")
     assert "[bounce meaning in fr]" in text_of(outcome)
     assert "[bounce explained in fr]" not in text_of(outcome)
+
+
+async def test_an_authentication_bounce_checks_the_customers_domain(
+    engine: Engine, checks: FakeChecks
+) -> None:
+    """Who must fix an SPF failure is in the domain's records: when the customer named
+    their domain, the bounce's explanation comes with the domain's check."""
+    d = Dialogue(engine, "en")
+    outcome = await d.say(
+        "Our domain is exemple.fr and our mail to a client comes back:\n"
+        "550 5.7.26 Unauthenticated email from exemple.fr is not accepted"
+    )
+    assert "[bounce explained in en]" in text_of(outcome)
+    assert checks.domains == [("exemple.fr", "en")]
+    assert "[report on exemple.fr in en]" in text_of(outcome)
