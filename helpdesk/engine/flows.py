@@ -78,7 +78,9 @@ def _yes_no_choices(ctx: Ctx) -> list[Choice]:
 
 def answer(intent: str, key: str | None = None) -> Flow:
     async def start(ctx: Ctx) -> None:
-        ctx.say(key or f"{intent}.answer", links=ctx.article(intent))
+        # The server the customer named ("ma boîte est sur mail2"), for answers that
+        # depend on it (the management panel's address).
+        ctx.say(key or f"{intent}.answer", links=ctx.article(intent), server=ctx.facts.server)
         ctx.done()
 
     return Flow(start)

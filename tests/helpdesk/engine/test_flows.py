@@ -582,3 +582,11 @@ async def test_an_authentication_bounce_checks_the_customers_domain(
     assert "[bounce explained in en]" in text_of(outcome)
     assert checks.domains == [("exemple.fr", "en")]
     assert "[report on exemple.fr in en]" in text_of(outcome)
+
+
+async def test_an_answer_uses_the_server_the_customer_named(engine: Engine) -> None:
+    """'Et pour mail2 ?' after the autoreply answer gives mail2's management panel."""
+    d = Dialogue(engine, "fr")
+    await d.say("Comment je mets un message d'absence sur ma boîte ?")
+    outcome = await d.say("et pour mail2 ? ma boîte est sur mail2 je crois")
+    assert "https://mail2.zindex.fr:8443" in text_of(outcome)
