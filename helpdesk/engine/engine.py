@@ -315,15 +315,20 @@ class Engine:
         unsure = whole.confidence < SWITCH_CONFIDENCE
         if not (leaning or unsure or own is None or own == topic or own in related):
             return None
-        read_with = self._deps.understanding.understand(f"{asked}\n{reading.prose}", ctx.lang)
-        if read_with.intent == topic or read_with.intent in related:
+        story = f"{asked}\n{reading.prose}"
+        read_with = self._deps.understanding.understand(story, ctx.lang)
+        # The story read as the first message was: the same rules that chose the topic.
+        intent = _settle(read_with.intent, story)
+        if tells_of_a_hacked_mailbox(story) and intent not in _PASSWORD:
+            intent = "sending_limit"
+        if intent == topic or intent in related:
             ctx.follow_up = True
             return [_settle(topic, reading.prose)]
-        if own is None and _confident(read_with) and read_with.intent not in CONVERSATIONAL_INTENTS:
+        if own is None and _confident(read_with) and intent not in CONVERSATIONAL_INTENTS:
             # Understood only with the earlier request: a follow-up still, on a
             # neighbouring question ("what would the error look like?").
             ctx.follow_up = True
-            return [read_with.intent]
+            return [intent]
         return None
 
     async def _on_choice(self, ctx: Ctx, choice: str) -> bool:

@@ -214,3 +214,16 @@ async def test_a_hacked_mailbox_gets_the_seeds_procedure_first(engine: Engine) -
     )
     assert outcome.replies[0].intent == "sending_limit"
     assert "mot de passe" in outcome.replies[0].text and "72" in outcome.replies[0].text
+
+
+async def test_a_follow_up_is_read_with_the_rules_that_chose_the_topic(engine: Engine) -> None:
+    """The topic came from a rule (SPF named); the follow-up, read with the first
+    message, stays in it rather than in what the words alone suggest."""
+    d = Dialogue(engine, "fr")
+    first = await d.say(
+        "On m'a dit que mes mails n'arrivaient pas chez Orange parce qu'il manquait un SPF. "
+        "C'est quoi ?"
+    )
+    assert first.state.topic == "spf"
+    outcome = await d.say("je mets quoi dedans alors ?")
+    assert outcome.intent == "spf"
