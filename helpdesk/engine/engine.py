@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 # Below this confidence, or this margin over the runner-up, the bot asks which one.
 MIN_CONFIDENCE = 0.45
 MIN_MARGIN = 0.15
+# Below MIN_CONFIDENCE but at least this sure, and this far ahead of the runner-up, the
+# likeliest reading is answered and the runner-up offered.
+ANSWER_FIRST = 0.3
+ANSWER_FIRST_MARGIN = 0.08
 # Fewer own words than this never change the conversation's language once it is set.
 LANG_MIN_WORDS = 4
 # A message of at most this many own words may be a follow-up on the current topic
@@ -364,6 +368,15 @@ class Engine:
     async def _route(self, ctx: Ctx, u: Understood) -> None:
         if _confident(u):
             await self._start(ctx, u.intent)
+            return
+        likely = u.intent not in CONVERSATIONAL_INTENTS and u.confidence >= ANSWER_FIRST
+        if likely and u.confidence - u.runner_up_confidence >= ANSWER_FIRST_MARGIN:
+            # Answer first, ask after: the likeliest reading is answered and the other
+            # offered, rather than a question before any answer.
+            await self._start(ctx, u.intent)
+            if u.runner_up not in CONVERSATIONAL_INTENTS and not ctx.handed_off:
+                other = ctx.intent_choice(u.runner_up)
+                ctx.say("offer_other", other=ctx.t(f"intent.{u.runner_up}"), choices=[other])
             return
         misses = ctx.state.misses + 1
         ctx.update(misses=misses)

@@ -21,7 +21,7 @@ from helpdesk.engine.entities import (
     protocol_of,
 )
 from helpdesk.engine.model import CheckRecord, Choice
-from helpdesk.engine.reading import direction, says_no_error
+from helpdesk.engine.reading import direction, says_no_error, tells_of_a_hacked_mailbox
 
 Start = Callable[[Ctx], Awaitable[None]]
 Resume = Callable[[Ctx], Awaitable[bool]]
@@ -400,6 +400,18 @@ def _domain_flow(intent: str, procedure: str, *, always: bool) -> Flow:
     return Flow(start, resume)
 
 
+# --- sending limits, and a mailbox that sends what its owner did not write
+
+
+async def sending_limit_start(ctx: Ctx) -> None:
+    story = ctx.reading.prose
+    if ctx.follow_up and ctx.state.asked:
+        story = f"{ctx.state.asked}\n{story}"
+    key = "sending_limit.hacked" if tells_of_a_hacked_mailbox(story) else "sending_limit.answer"
+    ctx.say(key, links=ctx.article("sending_limit"))
+    ctx.done()
+
+
 # --- password forgotten: a one-time link to the recovery address, via the mailbox service
 
 
@@ -486,7 +498,7 @@ FLOWS: dict[str, Flow] = {
     "alias": answer("alias"),
     "antispam": answer("antispam"),
     "quota_full": answer("quota_full"),
-    "sending_limit": answer("sending_limit"),
+    "sending_limit": Flow(sending_limit_start),
     "human": Flow(human_start),
     "greeting": Flow(greeting_start),
     "thanks": Flow(thanks_start),

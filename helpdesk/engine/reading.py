@@ -109,15 +109,17 @@ _COMPARING: Final = re.compile(
 )
 
 
-# A mailbox that sends what its owner did not write: the seed's procedure for a hacked
-# mailbox (change the password; sending suspended 72 h) whatever the words around it
-# (bounces, "failure notice", full mailbox...) suggest.
+# A mailbox that sends what its owner did not write, or whose sending was suspended for
+# it: the seed's procedure for a hacked mailbox (change the password; sending suspended
+# 72 h) whatever the words around it (bounces, "failure notice", full mailbox...) suggest.
 _HACKED: Final = re.compile(
     r"\b(?:pirat\w*|hack\w*|compromi\w*|usurp\w*|spoof\w*)\b|\ben mon nom\b|\bin my name\b"
     r"|\bde ma part\b[^.?!\n]{0,40}\b(?:spam|pub|lien|bizarre)"
     r"|\b(?:spam|pub)\w*\b[^.?!\n]{0,60}\b(?:from my (?:address|account|e-?mail|mailbox)"
     r"|de mon adresse|depuis mon adresse|de ma bo[iî]te)"
-    r"|\b(?:never sent|n'ai (?:jamais|pas) envoy)",
+    r"|\b(?:never sent|n'ai (?:jamais|pas) envoy)"
+    # only an address that sent spam is suspended (a limit exceeded is blocked an hour)
+    r"|\bsuspen(?:du|due|dus|sion|ded|sion)\b",
     re.IGNORECASE,
 )
 

@@ -4,15 +4,17 @@ is never changed in place."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
-from helpdesk.engine import Choice, DialogueState, Engine, Turn, Wording
+from helpdesk.engine import Choice, DialogueState, Engine, EngineDeps, Turn, Wording
 from helpdesk.engine.flows import POPULAR
 from tests.helpdesk.engine.conftest import (
     NOW,
     REFERENCE,
     Dialogue,
+    FakeChecks,
     keys_of,
     text_of,
     values_offered,
@@ -227,3 +229,50 @@ async def test_a_follow_up_is_read_with_the_rules_that_chose_the_topic(engine: E
     assert first.state.topic == "spf"
     outcome = await d.say("je mets quoi dedans alors ?")
     assert outcome.intent == "spf"
+
+
+class _Hesitant:
+    """An understanding that reads every text the same way: `intent` a little ahead of
+    `runner_up`, below the confidence at which the bot is sure."""
+
+    def __init__(self, real: Any, intent: str, runner_up: str, scores: tuple[float, float]):
+        self._real, self._intent, self._runner_up, self._scores = real, intent, runner_up, scores
+
+    def language(self, text: str, hint: str | None = None) -> str:
+        return str(self._real.language(text, hint))
+
+    def understand(self, text: str, hint: str | None = None, *, now: Any = None) -> Any:
+        u = self._real.understand(text, hint, now=now)
+        first, second = self._scores
+        return dataclasses.replace(
+            u,
+            intent=self._intent,
+            confidence=first,
+            runner_up=self._runner_up,
+            runner_up_confidence=second,
+        )
+
+
+@pytest.mark.parametrize(
+    ("scores", "answered"),
+    [((0.38, 0.28), True), ((0.33, 0.31), False), ((0.2, 0.1), False)],
+)
+async def test_answer_first_when_one_reading_is_clearly_likelier(
+    understanding: Any,
+    wording: Wording,
+    checks: FakeChecks,
+    scores: tuple[float, float],
+    answered: bool,
+) -> None:
+    """Below the sure threshold, a reading clearly ahead is answered and the other
+    offered; two readings neck and neck get the question."""
+    hesitant = _Hesitant(understanding, "sending_limit", "not_received", scores)
+    engine = Engine(EngineDeps(understanding=hesitant, wording=wording, checks=checks))
+    outcome = await engine.handle(
+        DialogueState(lang="fr"), Turn("plus rien ne part depuis ce matin"), reference=REFERENCE
+    )
+    if answered:
+        assert keys_of(outcome) == ["sending_limit.answer", "offer_other"]
+        assert values_offered(outcome) == ["intent:not_received"]
+    else:
+        assert keys_of(outcome) == ["clarify"]

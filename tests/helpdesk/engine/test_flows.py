@@ -115,8 +115,8 @@ CASES: dict[str, list[tuple[str, list[str], list[str]]]] = {
         ("en", ["my mailbox is full"], ["95 %"]),
     ],
     "sending_limit": [
-        ("fr", ["je ne peux plus envoyer de mails, envoi bloqué"], ["300", "72"]),
-        ("en", ["my account was suspended for sending spam"], ["300", "72"]),
+        ("fr", ["je ne peux plus envoyer de mails, envoi bloqué"], ["300", "1 h"]),
+        ("en", ["my account was suspended for sending spam"], ["72", "change your password"]),
     ],
     "greeting": [
         ("fr", ["bonjour"], ["Bonjour"]),
