@@ -24,7 +24,8 @@ _QUESTION_WORDS: Final = (
     r"peut-on|puis-je|pouvez-vous|faut-il|dois-je|qu'est-ce"
 )
 _SECOND_QUESTION: Final = re.compile(
-    rf",?\s+(?:and|also|plus|et|puis|aussi|ainsi que)\s+(?:also\s+|aussi\s+)?"
+    rf",?\s+(?:and|also|plus|et|puis|aussi|ainsi que)\s+"
+    rf"(?:also\s+|aussi\s+|ensuite\s+|then\s+|[a-z]+ly\s+)?"
     rf"(?=(?:{_QUESTION_WORDS})\b)",
     re.IGNORECASE,
 )
@@ -118,6 +119,7 @@ _HACKED: Final = re.compile(
     r"|\b(?:spam|pub)\w*\b[^.?!\n]{0,60}\b(?:from my (?:address|account|e-?mail|mailbox)"
     r"|de mon adresse|depuis mon adresse|de ma bo[iî]te)"
     r"|\b(?:never sent|n'ai (?:jamais|pas) envoy)"
+    r"|\b(?:envoy\w*|sent|sending)\s+(?:du\s+|des\s+)?spams?\b"
     # only an address that sent spam is suspended (a limit exceeded is blocked an hour)
     r"|\bsuspen(?:du|due|dus|sion|ded|sion)\b",
     re.IGNORECASE,

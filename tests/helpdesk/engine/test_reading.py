@@ -66,6 +66,10 @@ def test_what_counts_as_pasted(line: str, pasted: bool) -> None:
             ("Quel est le port SMTP", "comment je mets un répondeur ?"),
         ),
         ("Ma boîte est pleine. Que faire ?", ("Ma boîte est pleine.", "Que faire ?")),
+        (
+            "How do I back up my mailbox, and separately how do I get a copy of what I send?",
+            ("How do I back up my mailbox", "how do I get a copy of what I send?"),
+        ),
     ],
 )
 def test_questions_are_cut_where_a_second_one_starts(text: str, segments: tuple[str, ...]) -> None:
@@ -133,6 +137,8 @@ async def test_a_pasted_english_report_keeps_a_french_conversation_french(
         ("Je crois que ma boîte a été piratée", True),
         ("My friends get spam that looks like it comes from my email address", True),
         ("des mails envoyés en mon nom que je n'ai jamais écrits", True),
+        ("J'ai reçu un mail disant que mon compte a envoyé du spam", True),
+        ("my sending is suspended", True),
         ("mes mails arrivent en spam chez mes clients", False),
         ("I never got the reset link", False),
     ],
