@@ -400,6 +400,35 @@ def _domain_flow(intent: str, procedure: str, *, always: bool) -> Flow:
     return Flow(start, resume)
 
 
+# --- antispam: the rule for the sender the customer named
+
+
+_SENDER = re.compile(
+    r"(?i)(?:\bfrom|\bde|\bdepuis|\bpar|exp[ée]diteur|sender|\banything|\btout|\btous)"
+    r"\s+(?:\S+\s+){0,2}?(\*?@[\w.-]+\.[a-z]{2,}|[\w.+-]+@[\w.-]+\.[a-z]{2,})"
+)
+_BLOCKING = re.compile(r"(?i)\b(?:bloqu\w*|block\w*|blacklist\w*|stop\w*|emp[êe]ch\w*)")
+
+
+def antispam_rule(text: str) -> str | None:
+    """The filter rule for the sender `text` names ("they come from x@y.fr", "anything
+    @y.fr"): whitelist_from, or blacklist_from when the customer wants it blocked."""
+    found = _SENDER.search(text)
+    if found is None:
+        return None
+    sender = found.group(1)
+    sender = "*" + sender if sender.startswith("@") else sender
+    before = text[: found.start()]
+    name = "blacklist_from" if _BLOCKING.search(before[-80:]) else "whitelist_from"
+    return f"{name} {sender}"
+
+
+async def antispam_start(ctx: Ctx) -> None:
+    story = ctx.reading.prose
+    ctx.say("antispam.answer", links=ctx.article("antispam"), rule=antispam_rule(story))
+    ctx.done()
+
+
 # --- sending limits, and a mailbox that sends what its owner did not write
 
 
@@ -496,7 +525,7 @@ FLOWS: dict[str, Flow] = {
     "mailbox_create": answer("mailbox_create"),
     "forwarding": answer("forwarding"),
     "alias": answer("alias"),
-    "antispam": answer("antispam"),
+    "antispam": Flow(antispam_start),
     "quota_full": answer("quota_full"),
     "sending_limit": Flow(sending_limit_start),
     "human": Flow(human_start),

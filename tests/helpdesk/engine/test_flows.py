@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.engine import Engine, EngineDeps, Wording
-from helpdesk.engine.flows import FLOWS
+from helpdesk.engine.flows import FLOWS, antispam_rule
 from tests.helpdesk.engine.conftest import (
     REFERENCE,
     Dialogue,
@@ -590,3 +590,34 @@ async def test_an_answer_uses_the_server_the_customer_named(engine: Engine) -> N
     await d.say("Comment je mets un message d'absence sur ma boîte ?")
     outcome = await d.say("et pour mail2 ? ma boîte est sur mail2 je crois")
     assert "https://mail2.zindex.fr:8443" in text_of(outcome)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        (
+            "They come from noreply@banque-dulac.fr, how do I let them through?",
+            "whitelist_from noreply@banque-dulac.fr",
+        ),
+        ("anything @papeterie-roux.fr ends up in junk", "whitelist_from *@papeterie-roux.fr"),
+        (
+            "comment je bloque les mails qui viennent de *@pub-en-masse.com",
+            "blacklist_from *@pub-en-masse.com",
+        ),
+        (
+            "mes mails arrivent en spam, ils viennent de compta@cabinet.fr",
+            "whitelist_from compta@cabinet.fr",
+        ),
+        ("my mailbox is contact@exemple.fr", None),
+    ],
+)
+def test_the_antispam_rule_for_the_sender_named(text: str, rule: str | None) -> None:
+    assert antispam_rule(text) == rule
+
+
+async def test_the_antispam_answer_gives_the_customers_rule(engine: Engine) -> None:
+    d = Dialogue(engine, "en")
+    outcome = await d.say(
+        "Statements from noreply@banque-dulac.fr land in junk, can the filter let them through?"
+    )
+    assert "whitelist_from noreply@banque-dulac.fr" in text_of(outcome)
