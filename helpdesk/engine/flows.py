@@ -251,6 +251,11 @@ async def not_received_start(ctx: Ctx) -> None:
 def _no_error(ctx: Ctx) -> None:
     """No error came back: where was it sent from? (the seed's decision tree)."""
     source = _software_from_text(ctx)
+    _keep_details(ctx)
+    if source is None and (ctx.slots.recipient or ctx.slots.when):
+        # The customer is telling the case already: straight to the seed's test (from
+        # webmail); what they gave is kept for the logs, never asked again.
+        source = "client_app"
     if source is None:
         ctx.say(
             "not_received.ask_software",
@@ -274,28 +279,35 @@ def _from_source(ctx: Ctx, source: str) -> None:
         ctx.goto("not_received", "webmail_test")
 
 
+def _keep_details(ctx: Ctx) -> None:
+    """The recipient and the time of sending the customer's own words give."""
+    recipient = email_of(ctx.understood, ctx.reading.prose or ctx.text)
+    if recipient:
+        ctx.remember(recipient=recipient)
+    moment = moment_of(ctx.understood)
+    if moment:
+        ctx.remember(when=moment[0], when_resolved=moment[1])
+
+
 def _details(ctx: Ctx) -> bool:
     """The recipient and the time of sending, for staff to read the logs: taken from
     what the customer wrote, asked for when missing. False when this input gives none
     of them while the flow already waits for them."""
-    recipient = email_of(ctx.understood, ctx.reading.prose or ctx.text) or ctx.slots.recipient
-    moment = moment_of(ctx.understood)
-    if moment:
-        ctx.remember(when=moment[0], when_resolved=moment[1])
-    when = ctx.slots.when
-    if recipient:
-        ctx.remember(recipient=recipient)
+    had = (ctx.slots.recipient, ctx.slots.when)
+    _keep_details(ctx)
+    recipient, when = ctx.slots.recipient, ctx.slots.when
     if recipient and when:
         details = {"recipient": recipient, "when": when, "when_resolved": ctx.slots.when_resolved}
         ctx.event("not_received.details", details)
         ctx.handoff("not_received.handoff", recipient=recipient, when=when)
         return True
-    if ctx.step != "details":
+    if ctx.step != "details" and not (recipient or when):
         ctx.say("not_received.ask_details")
         ctx.goto("not_received", "details")
         return True
-    if not recipient and not when:
-        return False
+    if ctx.step == "details" and (recipient, when) == had:
+        return False  # this input gave nothing the flow waits for
+    ctx.goto("not_received", "details")
     missing = "not_received.missing_recipient" if not recipient else "not_received.missing_time"
     ctx.say("not_received.ask_details_missing", missing=ctx.t(missing))
     return True

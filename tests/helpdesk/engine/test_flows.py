@@ -621,3 +621,17 @@ async def test_the_antispam_answer_gives_the_customers_rule(engine: Engine) -> N
         "Statements from noreply@banque-dulac.fr land in junk, can the filter let them through?"
     )
     assert "whitelist_from noreply@banque-dulac.fr" in text_of(outcome)
+
+
+async def test_details_given_early_are_never_asked_again(engine: Engine) -> None:
+    """No error, recipient and time told at once: the webmail test first, as the seed
+    says; when it fails, the details go to staff without asking for them again."""
+    d = Dialogue(engine, "en")
+    first = await d.say(
+        "My colleague never got the invoice I sent yesterday at 3pm to tom@example.com. "
+        "I didn't get any error."
+    )
+    assert keys_of(first) == ["not_received.try_webmail"]
+    outcome = await d.say("no")
+    assert keys_of(outcome) == ["not_received.handoff"]
+    assert dict(outcome.events)["not_received.details"]["recipient"] == "tom@example.com"
