@@ -167,9 +167,29 @@ def asks_staff_action(text: str) -> bool:
     return _STAFF_ACTION.search(text) is not None
 
 
+# One way works ("la réception fonctionne", "I can receive fine"): the other is the problem.
+_WORKS = r"\s+(?:marche|fonctionne|va|passe|works?|is (?:fine|ok)|ok|fine)\b"
+_RECEIVING_WORKS: Final = re.compile(
+    rf"\b(?:la r[ée]ception|receiving|incoming(?: mail)?){_WORKS}|\bje re[çc]ois bien\b"
+    r"|\bi (?:can )?receive (?:fine|ok|normally)\b",
+    re.IGNORECASE,
+)
+_SENDING_WORKS: Final = re.compile(
+    rf"\b(?:l'envoi|sending|outgoing(?: mail)?){_WORKS}|\bj'envoie bien\b"
+    r"|\bi (?:can )?send (?:fine|ok|normally)\b",
+    re.IGNORECASE,
+)
+
+
 def direction(text: str) -> str | None:
-    """ "send" or "receive" when the text is about one of them only, else None."""
+    """ "send" or "receive" when the text is about one of them only (or says the other
+    one works), else None."""
     sends, receives = bool(_SEND.search(text)), bool(_RECEIVE.search(text))
+    if sends and receives:
+        if _RECEIVING_WORKS.search(text):
+            return "send"
+        if _SENDING_WORKS.search(text):
+            return "receive"
     if sends and not receives:
         return "send"
     if receives and not sends:

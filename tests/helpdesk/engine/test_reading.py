@@ -80,6 +80,8 @@ def test_direction_and_settings_questions() -> None:
     assert direction("et pour l'envoi ?") == "send"
     assert direction("what's the incoming server?") == "receive"
     assert direction("settings for sending and receiving") is None
+    assert direction("Outlook n'envoie plus rien, la réception fonctionne") == "send"
+    assert direction("I can send fine but receiving doesn't work") == "receive"
     assert asks_for_settings("which port is IMAP on?")
     assert not asks_for_settings("IMAP or POP, which is better?")
 
