@@ -15,8 +15,10 @@ import pytest
 
 from tests import conversation_set as cs
 
-# Share of whole conversations right, measured on the full set (both parts) when set.
-FLOOR = 0.45
+# Share of whole conversations right, measured when set (CHANGELOG.md): 77.2 % on the
+# whole set, 69.2 % on the held-back part.
+FLOOR = 0.72
+HELD_BACK_FLOOR = 0.62
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +44,8 @@ def test_the_set_is_what_its_readme_says() -> None:
 def test_conversations_succeed_above_the_floor(results: list[cs.Result]) -> None:
     score = cs.score(results)
     assert score >= FLOOR, f"{score:.1%} below {FLOOR:.0%}\n{cs.table(results)}"
+    held = cs.score([r for r in results if r.conversation.part == "heldback"])
+    assert held >= HELD_BACK_FLOOR, f"held back {held:.1%}\n{cs.table(results)}"
 
 
 def test_the_judge_reads_facts_not_wording() -> None:
