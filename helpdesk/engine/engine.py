@@ -30,6 +30,7 @@ from helpdesk.engine.reading import (
     asks_for_settings,
     asks_staff_action,
     read,
+    servers_named,
     tells_of_a_hacked_mailbox,
 )
 from helpdesk.engine.redact import redact
@@ -80,7 +81,6 @@ _FOLLOW_UP = re.compile(
     r"|d'accord|du coup|pareil|aussi|ça|ca|cela|that|it|this|celui|celle|le même|la même)\b",
     re.IGNORECASE,
 )
-_SERVER_NAME = re.compile(r"\b(mail\d*)(?:\.[\w-]+)*\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -214,12 +214,9 @@ class Engine:
         client = client_of(u)
         if client:
             changes["client"] = client
-        servers = self._deps.wording.provider.servers
-        for match in _SERVER_NAME.finditer(reading.prose):
-            name = match.group(1).lower()
-            known = [s for s in servers if s.split(".")[0] == name]
-            if known:
-                changes["server"] = known[0]
+        known, _ = servers_named(reading.prose, self._deps.wording.provider.servers)
+        if len(known) == 1:  # "the list shows mail and mail2" names no server of theirs
+            changes["server"] = known[0]
         for domain in getattr(u.entities, "domains", ()):
             if domain and domain in reading.prose.lower():
                 changes["domain"] = domain.lower().rstrip(".")

@@ -21,7 +21,12 @@ from helpdesk.engine.entities import (
     protocol_of,
 )
 from helpdesk.engine.model import CheckRecord, Choice
-from helpdesk.engine.reading import direction, says_no_error, tells_of_a_hacked_mailbox
+from helpdesk.engine.reading import (
+    direction,
+    says_no_error,
+    servers_named,
+    tells_of_a_hacked_mailbox,
+)
 
 Start = Callable[[Ctx], Awaitable[None]]
 Resume = Callable[[Ctx], Awaitable[bool]]
@@ -125,6 +130,9 @@ async def _settings_answer(ctx: Ctx, protocol: str | None) -> None:
         label = "IMAP"
     if client:
         text += "\n" + ctx.t(f"client_settings.client.{client}", protocol_label=label)
+    _, unknown = servers_named(ctx.reading.prose, provider.servers)
+    if unknown:
+        text += "\n" + ctx.t("client_settings.unknown_server", name=unknown[0])
     ctx.record(
         CheckRecord(
             "client_settings",

@@ -181,6 +181,28 @@ _SENDING_WORKS: Final = re.compile(
 )
 
 
+# A server named by its host name, or by a short name with a number ("mail2", "mail3");
+# a bare "mail" is the common word, not a server.
+_SERVER_LIKE: Final = re.compile(r"\b([a-z][a-z-]*\d+)(?:\.[a-z0-9-]+)*\b", re.IGNORECASE)
+
+
+def servers_named(text: str, servers: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The provider's servers `text` names (full names), and the server-like names it
+    gives that are none of them ("the paper says mail3")."""
+    lowered = text.lower()
+    known = [s for s in servers if s.lower() in lowered]
+    unknown: list[str] = []
+    labels = {s.split(".")[0].lower(): s for s in servers}
+    for match in _SERVER_LIKE.finditer(lowered):
+        label = match.group(1)
+        if label in labels:
+            if labels[label] not in known:
+                known.append(labels[label])
+        elif label.startswith(tuple(labels)) and label not in unknown:
+            unknown.append(label)
+    return known, unknown
+
+
 def direction(text: str) -> str | None:
     """ "send" or "receive" when the text is about one of them only (or says the other
     one works), else None."""

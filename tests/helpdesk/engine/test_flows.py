@@ -635,3 +635,10 @@ async def test_details_given_early_are_never_asked_again(engine: Engine) -> None
     outcome = await d.say("no")
     assert keys_of(outcome) == ["not_received.handoff"]
     assert dict(outcome.events)["not_received.details"]["recipient"] == "tom@example.com"
+
+
+async def test_a_server_that_is_not_ours_is_sent_to_support(engine: Engine) -> None:
+    d = Dialogue(engine, "en")
+    outcome = await d.say("what are the settings? my paper says the server is mail3")
+    assert '"mail3" is not one of our servers' in text_of(outcome)
+    assert "support@zindex.fr" in text_of(outcome)

@@ -10,6 +10,7 @@ from helpdesk.engine.reading import (
     asks_staff_action,
     direction,
     read,
+    servers_named,
     tells_of_a_hacked_mailbox,
 )
 from helpdesk.understanding.pasted import is_pasted
@@ -147,3 +148,16 @@ async def test_a_pasted_english_report_keeps_a_french_conversation_french(
 )
 def test_a_hacked_mailbox_is_told(text: str, hacked: bool) -> None:
     assert tells_of_a_hacked_mailbox(text) is hacked
+
+
+@pytest.mark.parametrize(
+    ("text", "known", "unknown"),
+    [
+        ("mon mail ne part pas", [], []),  # the common word, not a server
+        ("ma boîte est sur mail2", ["mail2.zindex.fr"], []),
+        ("the list shows mail.zindex.fr, but the paper says mail3", ["mail.zindex.fr"], ["mail3"]),
+        ("j'utilise smtp2go sur le port 465", [], []),
+    ],
+)
+def test_servers_named(text: str, known: list[str], unknown: list[str]) -> None:
+    assert servers_named(text, ("mail.zindex.fr", "mail2.zindex.fr")) == (known, unknown)
