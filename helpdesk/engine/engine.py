@@ -75,6 +75,11 @@ RELATED: dict[str, frozenset[str]] = {
 _AUTH_AWARE = frozenset({"spf", "spam_placement", "bounce", "human", "thanks", "greeting"})
 _DOMAIN_AUTH = re.compile(r"\b(?:spf|dkim|dmarc)\b", re.IGNORECASE)
 _PASSWORD = frozenset({"password_change", "password_forgot", "human"})
+_PERSON = re.compile(
+    r"(?i)\b(?:human|humain|person|personne|people|agent|conseill\w*|technicien\w*|someone"
+    r"|somebody|quelqu'un|real|vrai|support|service client|operator|op[ée]rat\w*|staff"
+    r"|t[ée]l[ée]phon\w*|phone|call|appel\w*|ticket|bot|robot|machine)\b"
+)
 # Words that open a follow-up: the message leans on what was said before.
 _FOLLOW_UP = re.compile(
     r"^\W*(?:and|also|but|so|then|ok(?:ay)?|what about|how about|same|et|mais|donc|alors"
@@ -251,7 +256,7 @@ class Engine:
         """The customer asks for a person or for what only staff can do: that comes
         before any question the bot was waiting an answer to."""
         u = ctx.understood
-        sure_human = u is not None and u.intent == "human" and _confident(u)
+        sure_human = u is not None and u.intent == "human" and _sure(u, ctx.text)
         return sure_human or asks_staff_action(ctx.reading.prose)
 
     def _requests(self, ctx: Ctx, whole: Understood) -> list[str]:
@@ -266,14 +271,14 @@ class Engine:
             for segment in reading.segments[:MAX_SEGMENTS]:
                 u = understand(segment, ctx.lang)
                 intent = _settle(u.intent, segment)
-                if _confident(u) and intent not in found:
+                if _sure(u, segment) and intent not in found:
                     found.append(intent)
         problems = [i for i in found if i not in CONVERSATIONAL_INTENTS]
         if tells_of_a_hacked_mailbox(reading.prose) and not _PASSWORD.intersection(problems):
             # The seed's procedure for a hacked mailbox (change the password, sending
             # suspended) is in the limits answer, whatever else the story suggests.
             problems.insert(0, "sending_limit")
-        sure = _confident(whole)
+        sure = _sure(whole, ctx.text)
         whole_intent = _settle(whole.intent, reading.prose or ctx.text)
         wants_human = "human" in found or self._wants_staff(ctx)
         own = whole_intent if sure and whole_intent not in CONVERSATIONAL_INTENTS else None
@@ -363,7 +368,7 @@ class Engine:
         return True
 
     async def _route(self, ctx: Ctx, u: Understood) -> None:
-        if _confident(u):
+        if _sure(u, ctx.text):
             await self._start(ctx, u.intent)
             return
         likely = u.intent not in CONVERSATIONAL_INTENTS and u.confidence >= ANSWER_FIRST
@@ -409,6 +414,15 @@ def _settle(intent: str, text: str) -> str:
     if intent not in _AUTH_AWARE and _DOMAIN_AUTH.search(text):
         return "spf"
     return intent
+
+
+def _sure(u: Understood, text: str) -> bool:
+    """`_confident`, except that the model reads many vague questions ("so what am I
+    supposed to do?") as a call for a person: that reading counts only when the customer
+    names a person or a way to reach one."""
+    if u.intent == "human" and _PERSON.search(text) is None:
+        return False
+    return _confident(u)
 
 
 def _confident(u: Understood) -> bool:

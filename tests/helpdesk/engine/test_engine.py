@@ -276,3 +276,18 @@ async def test_answer_first_when_one_reading_is_clearly_likelier(
         assert values_offered(outcome) == ["intent:not_received"]
     else:
         assert keys_of(outcome) == ["clarify"]
+
+
+@pytest.mark.parametrize(
+    ("text", "handoff"),
+    [
+        ("I want to talk to a real person", True),
+        ("how do I open a ticket?", True),
+        ("so what am I supposed to do?", False),
+    ],
+)
+async def test_a_person_is_called_for_by_name(engine: Engine, text: str, handoff: bool) -> None:
+    """A vague question the model reads as a call for a person stays with the bot unless
+    the customer names a person or a way to reach one."""
+    outcome = await Dialogue(engine, "en").say(text)
+    assert outcome.handoff is handoff
