@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from diagnostics.spf import propose_record
 from helpdesk.config_values import (
     ConfigError,
     as_text,
@@ -85,6 +84,10 @@ class ProviderProfile:
     @property
     def spf_record(self) -> str:
         """The SPF record of a domain that sends only through us."""
+        # Imported here: the SPF package brings asyncio (its checks are async), which
+        # `helpdesk bounce` never loads unless an explanation names this record.
+        from diagnostics.spf import propose_record
+
         return propose_record([], self.spf_include, self.sending_ips, self.spf_hosts)
 
 
