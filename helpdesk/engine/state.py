@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from helpdesk.engine.model import Choice
 
@@ -30,6 +30,21 @@ def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
+_Texts = TypeVar("_Texts", "Slots", "Facts")
+
+
+def _texts_json(value: Slots | Facts) -> dict[str, str]:
+    """A record of optional texts as stored: the fields that are set."""
+    return {f.name: v for f in fields(value) if (v := getattr(value, f.name)) is not None}
+
+
+def _texts_from(cls: type[_Texts], raw: Any) -> _Texts:
+    """The record stored as `raw`; anything missing or not text reads as None."""
+    if not isinstance(raw, Mapping):
+        return cls()
+    return cls(**{f.name: _text(raw.get(f.name)) for f in fields(cls)})
+
+
 @dataclass(frozen=True)
 class Slots:
     """What the customer told the current flow (all text, None until given)."""
@@ -41,13 +56,11 @@ class Slots:
     source: str | None = None  # what sent it: "client_app", "software", "webmail"
 
     def to_json(self) -> dict[str, str]:
-        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+        return _texts_json(self)
 
     @classmethod
     def from_json(cls, raw: Any) -> Slots:
-        if not isinstance(raw, Mapping):
-            return cls()
-        return cls(**{f.name: _text(raw.get(f.name)) for f in fields(cls)})
+        return _texts_from(cls, raw)
 
 
 @dataclass(frozen=True)
@@ -63,13 +76,11 @@ class Facts:
     bounce: str | None = None  # what the last bounce explained means and what to do
 
     def to_json(self) -> dict[str, str]:
-        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+        return _texts_json(self)
 
     @classmethod
     def from_json(cls, raw: Any) -> Facts:
-        if not isinstance(raw, Mapping):
-            return cls()
-        return cls(**{f.name: _text(raw.get(f.name)) for f in fields(cls)})
+        return _texts_from(cls, raw)
 
 
 @dataclass(frozen=True)
