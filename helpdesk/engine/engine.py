@@ -74,7 +74,9 @@ RELATED: dict[str, frozenset[str]] = {
 # is explained as a bounce).
 _AUTH_AWARE = frozenset({"spf", "spam_placement", "bounce", "human", "thanks", "greeting"})
 _DOMAIN_AUTH = re.compile(r"\b(?:spf|dkim|dmarc)\b", re.IGNORECASE)
-_PASSWORD = frozenset({"password_change", "password_forgot", "human"})
+# What a customer telling of a hacked mailbox may ask for instead of its procedure: the
+# password itself, or a person.
+_BEFORE_HACKED = frozenset({"password_change", "password_forgot", "human"})
 _PERSON = re.compile(
     r"(?i)\b(?:human|humain|person|personne|people|agent|conseill\w*|technicien\w*|someone"
     r"|somebody|quelqu'un|real|vrai|support|service client|operator|op[ée]rat\w*|staff"
@@ -274,7 +276,7 @@ class Engine:
                 if _sure(u, segment) and intent not in found:
                     found.append(intent)
         problems = [i for i in found if i not in CONVERSATIONAL_INTENTS]
-        if tells_of_a_hacked_mailbox(reading.prose) and not _PASSWORD.intersection(problems):
+        if tells_of_a_hacked_mailbox(reading.prose) and not _BEFORE_HACKED.intersection(problems):
             # The seed's procedure for a hacked mailbox (change the password, sending
             # suspended) is in the limits answer, whatever else the story suggests.
             problems.insert(0, "sending_limit")
@@ -325,7 +327,7 @@ class Engine:
         read_with = self._deps.understanding.understand(story, ctx.lang)
         # The story read as the first message was: the same rules that chose the topic.
         intent = _settle(read_with.intent, story)
-        if tells_of_a_hacked_mailbox(story) and intent not in _PASSWORD:
+        if tells_of_a_hacked_mailbox(story) and intent not in _BEFORE_HACKED:
             intent = "sending_limit"
         if intent == topic or intent in related:
             ctx.follow_up = True
