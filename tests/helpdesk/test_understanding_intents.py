@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -33,13 +32,6 @@ def _confusion(pairs: list[tuple[str, str]], predicted: list[str]) -> str:
         if gold != got
     ]
     return "\n".join(["confusions (gold -> predicted):", *lines, "utterances:", *wrong])
-
-
-def test_training_loads_fast() -> None:
-    """Training from the text files takes well under two seconds."""
-    start = time.perf_counter()
-    Understanding.load(KB)
-    assert time.perf_counter() - start < 2.0
 
 
 def test_every_intent_has_training_data_in_both_languages() -> None:
