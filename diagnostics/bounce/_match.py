@@ -12,7 +12,7 @@ searching every table in order (a test checks it).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 # A shorter key would be found in most texts and save nothing.
 _MIN_KEY = 3
@@ -192,13 +192,26 @@ class PhraseIndex:
 
     def first(self, text: str) -> int:
         """Index of the first table with a phrase that occurs in `text`, or -1."""
+        for table in self._matching(text):
+            return table
+        return -1
+
+    def every(self, text: str) -> tuple[int, ...]:
+        """Indexes of all the tables with a phrase that occurs in `text`, in table order."""
+        return tuple(self._matching(text))
+
+    def _matching(self, text: str) -> Iterator[int]:
+        """The table of each phrase that occurs in `text`, in search order."""
         found = set(self._scan.findall(text)) if self._scan is not None else set()
         candidates = self._always.union(*(self._phrases_of[key] for key in found))
-        patterns = self._patterns
+        patterns, seen = self._patterns, set()
         for number in sorted(candidates):
+            table = self._table_of[number]
+            if table in seen:
+                continue
             pattern = patterns[number]
             if pattern is None:
                 pattern = patterns[number] = re.compile(self._sources[number])
             if pattern.search(text):
-                return self._table_of[number]
-        return -1
+                seen.add(table)
+                yield table

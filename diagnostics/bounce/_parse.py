@@ -162,8 +162,12 @@ def _classify(
     # The server's own reply is the best evidence; the surrounding prose of the bounce
     # (which may talk about other recipients or the MTA's retry policy) comes after it.
     main = diag or block
-    found, strong = _reasons.strong_text_reason(main)
-    if main.startswith("x-unix;"):
+    local = main.startswith("x-unix;")
+    # a local delivery program's status is the relaying MTA's, not a reading of the cause
+    found, strong = _reasons.best_text_reason(
+        _reasons.text_reasons(main), "" if local else status, command
+    )
+    if local:
         # A local delivery program failed: what it printed names the cause when it is about
         # the mailbox; otherwise a status code that means something, else a mailer error.
         if found in _LOCAL_CAUSES:
@@ -183,7 +187,7 @@ def _classify(
     if hint:
         return hint
     if diag:
-        found = _reasons.text_reason(block)
+        found = _reasons.best_text_reason(_reasons.text_reasons(block), status, command)[0]
         if found:
             return found
     found = whole.reason()
@@ -311,6 +315,7 @@ def _recipient(
         reason = "rejected"
     remote = remote or _remote(block[:2000]) or _remote(diag)
     provider = _rhost.provider(remote, address.rpartition("@")[2], local) if strict else ""
+    provider = provider or _rhost.coded(diag_l or block_l)
     by_provider = ""
     if provider and reason not in ("delivered", "feedback", "vacation"):
         by_provider = _rhost.reason(

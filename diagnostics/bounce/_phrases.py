@@ -469,9 +469,6 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"recipient address rejected",
         r"address rejected",
     ),
-    "provider_spam": (r"\bofr_?506\b|\[506\]",),
-    "provider_userunknown": (r"\b(?:ofr|lpn)\d*_41[67]\b",),
-    "provider_policy": (r"\blpn\d*_6\d\d\b",),
     "blocked_strong": (
         r"my name was rejected",
         r"invalid ip for sending",
@@ -662,9 +659,6 @@ PHRASES: dict[str, tuple[str, ...]] = {
 # Reasons tried on the diagnostic text, most specific first. A reason earlier in the list
 # wins over a later one when both match (a "rejected" user-unknown is userunknown).
 TEXT_ORDER: tuple[str, ...] = (
-    "provider_spam",
-    "provider_userunknown",
-    "provider_policy",
     "userunknown_explicit",
     "blocked_strong",
     "mailboxfull",
@@ -704,23 +698,14 @@ TEXT_ORDER: tuple[str, ...] = (
     "expired",
 )
 
-_NAME = {
-    "provider_spam": "spamdetected",
-    "provider_userunknown": "userunknown",
-    "provider_policy": "policyviolation",
-}
-
 # Table entries whose match is only a hint: a reason read off the status code wins over them.
 WEAK: frozenset[str] = frozenset({"rejected", "expired", "userunknown_weak"})
 
 # Tables whose match decides "userunknown" even when the refusal came after RCPT.
-EXPLICIT_USERUNKNOWN_PHRASES: tuple[str, ...] = (
-    *PHRASES["userunknown_explicit"],
-    *PHRASES["provider_userunknown"],
-)
+EXPLICIT_USERUNKNOWN_PHRASES: tuple[str, ...] = PHRASES["userunknown_explicit"]
 
 # Reason name of each table of TEXT_ORDER.
-NAMES: tuple[str, ...] = tuple(_NAME.get(name, name.partition("_")[0]) for name in TEXT_ORDER)
+NAMES: tuple[str, ...] = tuple(name.partition("_")[0] for name in TEXT_ORDER)
 
 
 @lru_cache(maxsize=1)
@@ -739,3 +724,15 @@ def first_match(text: str) -> int:
         The table's index in `TEXT_ORDER`, or -1 when no phrase occurs.
     """
     return _index().first(text)
+
+
+def every_match(text: str) -> tuple[int, ...]:
+    """Find every table of `TEXT_ORDER` with a phrase that occurs in `text`.
+
+    Args:
+        text: diagnostic text, lower case, whitespace collapsed.
+
+    Returns:
+        The tables' indexes in `TEXT_ORDER`, in that order.
+    """
+    return _index().every(text)

@@ -11,7 +11,14 @@ from ._model import (
     ACTOR_RECIPIENT_PROVIDER,
     ACTOR_SENDER,
 )
-from ._phrases import EXPLICIT_USERUNKNOWN_PHRASES, NAMES, TEXT_ORDER, WEAK, first_match
+from ._phrases import (
+    EXPLICIT_USERUNKNOWN_PHRASES,
+    NAMES,
+    TEXT_ORDER,
+    WEAK,
+    every_match,
+    first_match,
+)
 
 # Every reason name this package may return (Sisimai's vocabulary, lower case).
 REASONS: frozenset[str] = frozenset(
@@ -151,19 +158,92 @@ def text_reason(text: str) -> str:
     return NAMES[index] if index >= 0 else ""
 
 
-def strong_text_reason(text: str) -> tuple[str, bool]:
-    """Like `text_reason`, also telling whether the match is strong (not a mere hint).
+# What each subject of an RFC 3463 status (the digit after the class) can be about. A
+# reason outside its subject's set contradicts the code: "4.4.7 ... blocked" gave up on a
+# delivery (expired), it did not refuse the sender. Subject 7 (security or policy) is
+# used for nearly everything in practice, x.0.x says nothing, and detail 0 ("other or
+# undefined" status of the subject) is what relaying MTAs write when they do not know:
+# no preference for them.
+_SUBJECT_REASONS: dict[str, frozenset[str]] = {
+    "1": frozenset({"userunknown", "hostunknown", "hasmoved", "rejected", "notaccept",
+                    "norelaying", "suspend", "filtered", "syntaxerror"}),
+    "2": frozenset({"mailboxfull", "suspend", "filtered", "exceedlimit", "mesgtoobig",
+                    "userunknown"}),
+    "3": frozenset({"systemfull", "systemerror", "mesgtoobig", "notaccept", "mailererror",
+                    "contenterror", "networkerror"}),
+    "4": frozenset({"networkerror", "hostunknown", "expired", "toomanyconn", "systemerror",
+                    "notaccept", "systemfull"}),
+    "5": frozenset({"syntaxerror", "exceedlimit", "securityerror", "toomanyconn", "speeding",
+                    "rejected", "norelaying"}),
+    "6": frozenset({"contenterror", "notcompliantrfc", "mesgtoobig", "spamdetected",
+                    "virusdetected", "policyviolation"}),
+}  # fmt: skip
+
+# What a refusal at each SMTP stage can be about: at the greeting or HELO nothing but the
+# connecting host is known; at MAIL FROM the sender too; the recipient at RCPT TO; the
+# content only after DATA.
+_STAGE_REASONS: dict[str, frozenset[str]] = {
+    "connect": frozenset({"blocked", "requireptr", "toomanyconn", "speeding", "badreputation",
+                          "networkerror", "notaccept", "systemerror", "securityerror",
+                          "failedstarttls", "expired", "systemfull"}),
+    "mail": frozenset({"rejected", "authfailure", "blocked", "requireptr", "securityerror",
+                       "norelaying", "speeding", "badreputation", "syntaxerror", "mesgtoobig",
+                       "systemfull", "toomanyconn", "policyviolation", "spamdetected"}),
+    "rcpt": frozenset({"userunknown", "hostunknown", "mailboxfull", "suspend", "hasmoved",
+                       "norelaying", "filtered", "rejected", "blocked", "exceedlimit",
+                       "speeding", "toomanyconn", "notaccept", "policyviolation",
+                       "authfailure", "requireptr", "badreputation", "spamdetected",
+                       "securityerror", "systemerror", "syntaxerror", "mesgtoobig"}),
+    "data": frozenset({"spamdetected", "virusdetected", "policyviolation", "contenterror",
+                       "mesgtoobig", "notcompliantrfc", "authfailure", "filtered",
+                       "mailboxfull", "systemerror", "securityerror", "exceedlimit",
+                       "rejected", "blocked", "suspend", "userunknown", "badreputation",
+                       "speeding", "systemfull"}),
+}  # fmt: skip
+
+
+def text_reasons(text: str) -> tuple[tuple[str, bool], ...]:
+    """Every reason whose phrases occur in `text`, most specific table first.
 
     Args:
         text: diagnostic text, lower case, whitespace collapsed.
 
     Returns:
-        (reason or "", True when the phrase is specific enough to beat a status code).
+        (reason, strong) pairs; strong is False for a mere hint.
     """
-    index = first_match(text)
-    if index < 0:
+    return tuple((NAMES[i], TEXT_ORDER[i] not in WEAK) for i in every_match(text))
+
+
+def best_text_reason(
+    found: tuple[tuple[str, bool], ...], status: str, stage: str
+) -> tuple[str, bool]:
+    """Choose among the reasons a text names the one the rest of the evidence supports.
+
+    A strong phrase beats a hint; then a reason that the status code's subject allows
+    beats one it contradicts, and then one the SMTP stage allows; among equals the most
+    specific table (the first) wins.
+
+    Args:
+        found: what `text_reasons` gave.
+        status: the recipient's enhanced status code, or "".
+        stage: the refused command ("connect", "mail", "rcpt", "data") or "".
+
+    Returns:
+        (reason, strong), or ("", False) when `found` is empty.
+    """
+    if not found:
         return "", False
-    return NAMES[index], TEXT_ORDER[index] not in WEAK
+    if len(found) == 1:
+        return found[0]
+    parts = status.split(".")
+    vague = len(parts) != 3 or parts[2] == "0"
+    subject = REASONS if vague else _SUBJECT_REASONS.get(parts[1], REASONS)
+    allowed = _STAGE_REASONS.get(stage, REASONS)
+
+    def fit(item: tuple[str, bool]) -> tuple[bool, bool, bool]:
+        return item[1], item[0] in subject, item[0] in allowed
+
+    return max(found, key=fit)  # max keeps the first of equals: the most specific table
 
 
 def explicit_userunknown(text: str) -> bool:

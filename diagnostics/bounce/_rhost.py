@@ -283,6 +283,26 @@ def provider(remote: str, domain: str, local: str) -> str:
     return ""
 
 
+def coded(text: str) -> str:
+    """Name the provider whose own error code `text` quotes, whatever host refused.
+
+    Orange and La Poste ("OFR_416", "LPN007_510") and i.ua (a link to its error page)
+    number their refusals in a form nobody else uses: the code names the provider even
+    in a forwarded or pasted report, where no host name says who refused.
+
+    Args:
+        text: the server's reply, lower case.
+
+    Returns:
+        A provider key of this module, or "".
+    """
+    if ("ofr" in text or "lpn" in text or "ouk" in text) and _FRANCEPTT_CODE.search(text):
+        return "franceptt"
+    if ".i.ua/err/" in text:
+        return "iua"
+    return ""
+
+
 def _by_code(name: str, diag: str) -> str:
     """A provider's own error code in the reply, read with its table; "" when none."""
     if name == "franceptt":
