@@ -165,13 +165,11 @@ def _leave_one_family_out(
 
     from diagnostics.bounce import _phrases, _reasons, _rhost, parse_bounce
 
-    texts = [
-        " ".join(Path(name).read_bytes().decode("latin-1").lower().split()) for name in files
-    ]
+    texts = [" ".join(Path(name).read_bytes().decode("latin-1").lower().split()) for name in files]
     families = [_family(row) for row in rows]
     support: dict[tuple[str, str], set[str]] = {}
     singletons = 0
-    for table, phrases in _phrases.PHRASES.items():
+    for phrases in _phrases.PHRASES.values():
         for phrase in phrases:
             pattern = re.compile(phrase)
             hits = [i for i, text in enumerate(texts) if pattern.search(text)]
@@ -228,9 +226,10 @@ def _leave_one_family_out(
         f"{singletons} phrases occur in exactly one sample"
     )
     worst.sort()
-    print("lowest families: " + ", ".join(
-        f"{fam} {ok}/{n} ({own} own phrases)" for _, fam, ok, n, own in worst[:8]
-    ))
+    print(
+        "lowest families: "
+        + ", ".join(f"{fam} {ok}/{n} ({own} own phrases)" for _, fam, ok, n, own in worst[:8])
+    )
 
 
 def _sisimai_available() -> bool:

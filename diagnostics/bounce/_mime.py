@@ -107,8 +107,9 @@ class Envelope:
 def fetch(value: object) -> str:
     """A raw header value as the email package's compat32 policy hands it out, as text.
 
-    Bytes that are not ASCII (read as surrogates) become U+FFFD, as `email.header.Header`
-    renders a field of unknown 8-bit charset.
+    Bytes that are not ASCII (read as surrogates) are read as UTF-8, which RFC 6532
+    allows in header fields and RFC 6533 in delivery reports; when they are not UTF-8
+    they become U+FFFD, as `email.header.Header` renders a field of unknown charset.
     """
     if not isinstance(value, str):
         return str(value)
@@ -118,9 +119,13 @@ def fetch(value: object) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         try:
-            return value.encode("ascii", "surrogateescape").decode("ascii", "replace")
+            raw = value.encode("ascii", "surrogateescape")
         except UnicodeEncodeError:
             return clean(value)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("ascii", "replace")
     return value
 
 
@@ -223,14 +228,8 @@ def _content_type(part: Message) -> str:
 
 
 def _headers(msg: Message) -> tuple[tuple[str, str], ...]:
-    out = []
-    try:
-        items = msg.items()
-    except Exception:
-        return ()
-    for key, value in items[:300]:
-        out.append((str(key).strip().lower(), decode_header(value)))
-    return tuple(out)
+    # raw values, so that 8-bit text is read as UTF-8 where it is (see `fetch`)
+    return tuple((key, decode_header(fetch(value))) for key, value in raw_fields(msg))
 
 
 def _dsn_part(part: Message) -> tuple[str, DsnRows | None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import _dsn, _json, _mime, _reasons, _rhost, _text
+from . import _concepts, _dsn, _json, _mime, _reasons, _rhost, _text
 from ._model import BounceReport, FailedRecipient
 
 _BOUNCE_FROM = re.compile(
@@ -163,10 +163,13 @@ def _classify(
     # (which may talk about other recipients or the MTA's retry policy) comes after it.
     main = diag or block
     local = main.startswith("x-unix;")
-    # a local delivery program's status is the relaying MTA's, not a reading of the cause
-    found, strong = _reasons.best_text_reason(
-        _reasons.text_reasons(main), "" if local else status, command
+    # what the reply says in known phrases, and what it means in words no table holds
+    clues = _reasons.text_reasons(main) + tuple(
+        _reasons.Clue(reason, True) for reason in _concepts.concept_reasons(main)
     )
+    # a local delivery program's status is the relaying MTA's, not a reading of the cause
+    best = _reasons.best_text_reason(clues, "" if local else status, command)
+    found, strong = (best.reason, best.strong) if best else ("", False)
     if local:
         # A local delivery program failed: what it printed names the cause when it is about
         # the mailbox; otherwise a status code that means something, else a mailer error.
@@ -187,9 +190,9 @@ def _classify(
     if hint:
         return hint
     if diag:
-        found = _reasons.best_text_reason(_reasons.text_reasons(block), status, command)[0]
-        if found:
-            return found
+        best = _reasons.best_text_reason(_reasons.text_reasons(block), status, command)
+        if best:
+            return best.reason
     found = whole.reason()
     if found:
         return found
@@ -303,6 +306,10 @@ def _recipient(
         found_status = whole.status()
     command = _command(diag_l + " " + block_l)
     reason = _classify(diag_l, block_l, whole, found_status, replycode, action, dsn_status, command)
+    if reason == "hostunknown" and "4" in (found_status[:1], replycode[:1]):
+        # a domain that does not exist is a permanent failure; a temporary one says the
+        # name could not be looked up (a DNS server failed or timed out)
+        reason = "networkerror"
     if command == "connect" and (
         reason in ("rejected", "userunknown", "filtered")
         or (reason == "requireptr" and "ptr" not in diag_l + block_l)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 from ._match import PhraseIndex
 from ._model import (
@@ -202,48 +203,51 @@ _STAGE_REASONS: dict[str, frozenset[str]] = {
 }  # fmt: skip
 
 
-def text_reasons(text: str) -> tuple[tuple[str, bool], ...]:
+class Clue(NamedTuple):
+    """One piece of text evidence for a reason."""
+
+    reason: str
+    strong: bool  # False for a mere hint, which a status code overrides
+
+
+def text_reasons(text: str) -> tuple[Clue, ...]:
     """Every reason whose phrases occur in `text`, most specific table first.
 
     Args:
         text: diagnostic text, lower case, whitespace collapsed.
 
     Returns:
-        (reason, strong) pairs; strong is False for a mere hint.
+        One clue per matching table.
     """
-    return tuple((NAMES[i], TEXT_ORDER[i] not in WEAK) for i in every_match(text))
+    return tuple(Clue(NAMES[i], TEXT_ORDER[i] not in WEAK) for i in every_match(text))
 
 
-def best_text_reason(
-    found: tuple[tuple[str, bool], ...], status: str, stage: str
-) -> tuple[str, bool]:
+def best_text_reason(found: tuple[Clue, ...], status: str, stage: str) -> Clue | None:
     """Choose among the reasons a text names the one the rest of the evidence supports.
 
-    A strong phrase beats a hint; then a reason that the status code's subject allows
-    beats one it contradicts, and then one the SMTP stage allows; among equals the most
-    specific table (the first) wins.
+    A strong clue beats a hint; then a reason that the status code's subject allows
+    beats one it contradicts, and then one the SMTP stage allows; among equals the first
+    clue (the most specific table) wins.
 
     Args:
-        found: what `text_reasons` gave.
+        found: clues, most specific source first.
         status: the recipient's enhanced status code, or "".
         stage: the refused command ("connect", "mail", "rcpt", "data") or "".
 
     Returns:
-        (reason, strong), or ("", False) when `found` is empty.
+        The chosen clue, or None when `found` is empty.
     """
-    if not found:
-        return "", False
-    if len(found) == 1:
-        return found[0]
+    if len(found) < 2:
+        return found[0] if found else None
     parts = status.split(".")
     vague = len(parts) != 3 or parts[2] == "0"
     subject = REASONS if vague else _SUBJECT_REASONS.get(parts[1], REASONS)
     allowed = _STAGE_REASONS.get(stage, REASONS)
 
-    def fit(item: tuple[str, bool]) -> tuple[bool, bool, bool]:
-        return item[1], item[0] in subject, item[0] in allowed
+    def fit(clue: Clue) -> tuple[bool, bool, bool]:
+        return clue.strong, clue.reason in subject, clue.reason in allowed
 
-    return max(found, key=fit)  # max keeps the first of equals: the most specific table
+    return max(found, key=fit)  # max keeps the first of equals
 
 
 def explicit_userunknown(text: str) -> bool:

@@ -1,0 +1,89 @@
+"""How the evidence of one failed recipient is weighed: phrases, meaning, status, stage.
+
+The replies below are written for these tests, in wordings no phrase table holds, so that
+they show what happens to a server nobody has read.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnostics.bounce import parse_bounce
+from diagnostics.bounce._concepts import concept_reasons
+from diagnostics.bounce._reasons import Clue, best_text_reason
+
+from .test_bounce_rules import dsn
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("550 5.7.1 Your recipient's inbox has exceeded its storage limit", "mailboxfull"),
+        ("550 5.7.1 La boîte du destinataire est saturée", "mailboxfull"),
+        ("550 5.7.1 This account has been deactivated by its owner", "suspend"),
+        ("550 5.7.1 Relaying through this server is not permitted", "norelaying"),
+        ("550 5.7.1 Message looks like spam to our filter", "spamdetected"),
+        ("550 5.7.1 Your IP address is listed on our blocklist", "blocked"),
+        ("550 5.7.1 DMARC alignment check did not pass", "authfailure"),
+        ("550 5.7.1 Sorry, no reverse DNS record found for 192.0.2.1", "requireptr"),
+        ("550 5.7.1 Message size exceeds the maximum this server takes", "mesgtoobig"),
+        ("550 5.7.1 The sender's address is not permitted here", "rejected"),
+        ("550 5.7.1 L'adresse de l'expéditeur est refusée", "rejected"),
+        ("550 5.7.1 Virus found in the attachment", "virusdetected"),
+    ],
+)
+def test_meaning_decides_over_a_vague_status(reply: str, reason: str) -> None:
+    """x.7.1 says "refused by policy", not which policy: the words of the reply say it."""
+    assert parse_bounce(dsn(reply, status="5.7.1")).reason == reason
+
+
+def test_a_report_in_utf8_is_read_as_such() -> None:
+    """RFC 6533 lets a report carry UTF-8: its words are read, not turned into "?"."""
+    report = parse_bounce(dsn("550 5.7.1 Boîte du destinataire saturée", status="5.7.1"))
+    assert report.recipients[0].diagnostic == "550 5.7.1 Boîte du destinataire saturée"
+
+
+def test_a_status_naming_a_cause_is_not_overturned_by_meaning() -> None:
+    """5.2.2 (mailbox full) keeps its meaning whatever vaguer words surround it."""
+    reply = "552 5.2.2 Policy: message refused, see our terms"
+    assert parse_bounce(dsn(reply, status="5.2.2")).reason == "mailboxfull"
+
+
+def test_checks_need_both_parts_close_together() -> None:
+    """One word alone, or two words far apart, names nothing."""
+    assert concept_reasons("mailbox") == ()
+    far = "mailbox name checked by the server that sent this report was found full"
+    assert "mailboxfull" not in concept_reasons(far)
+    assert concept_reasons("the mailbox is full") == ("mailboxfull",)
+
+
+def test_the_status_subject_chooses_between_clues() -> None:
+    """Two strong clues: the one the status code's subject allows wins, whatever the order."""
+    clues = (Clue("blocked", True), Clue("expired", True))
+    assert best_text_reason(clues, "4.4.7", "") == Clue("expired", True)
+    assert best_text_reason(clues, "5.7.1", "") == Clue("blocked", True)  # x.7: no preference
+    assert best_text_reason(clues, "4.4.0", "") == Clue("blocked", True)  # detail 0: none
+
+
+def test_the_stage_chooses_between_clues() -> None:
+    """Before RCPT the recipient is not known yet: a refusal at MAIL FROM is the sender's."""
+    clues = (Clue("userunknown", True), Clue("rejected", True))
+    assert best_text_reason(clues, "", "mail").reason == "rejected"
+    assert best_text_reason(clues, "", "rcpt").reason == "userunknown"
+
+
+def test_a_strong_clue_beats_a_hint() -> None:
+    clues = (Clue("expired", False), Clue("networkerror", True))
+    assert best_text_reason(clues, "4.4.7", "").reason == "networkerror"
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "reason"),
+    [
+        ("550 5.1.2 Host or domain name not found", "5.1.2", "hostunknown"),
+        ("451 4.4.3 Host or domain name not found, try again", "4.4.3", "networkerror"),
+    ],
+)
+def test_an_unknown_domain_is_permanent(reply: str, status: str, reason: str) -> None:
+    """A temporary failure to find a domain is a DNS failure, not a domain that is gone."""
+    assert parse_bounce(dsn(reply, status=status)).reason == reason
