@@ -24,7 +24,11 @@ def _text_codec(charset: str) -> str | None:
     try:
         info = codecs.lookup(charset)
     except (LookupError, ValueError):
-        return None
+        # "x-" marks a label not registered yet ("x-unicode-1-1-utf-7", "x-mac-roman"):
+        # the name without it is often the registered one
+        if not charset.startswith("x-"):
+            return None
+        return _text_codec(charset[2:].replace("mac-", "mac_"))
     # Only codecs that turn bytes into text ("base64", "zlib"... are not charsets).
     return info.name if getattr(info, "_is_text_encoding", True) else None
 
@@ -52,6 +56,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         as the last resort.
     """
     declared = _text_codec(charset.strip().strip('"').lower()) if charset else None
+    if declared and declared.startswith(("utf-16", "utf-32")) and b"\x00" not in data:
+        # text in UTF-16 or UTF-32 has NUL bytes in ASCII letters; without any, the label
+        # is wrong (decoding would pair ASCII bytes into CJK characters)
+        declared = None
     if declared in _EIGHT_BIT and _is_utf8(data):
         # Valid multi-byte UTF-8 is almost never meant as Latin-1: the label is wrong.
         return data.decode("utf-8")

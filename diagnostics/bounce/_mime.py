@@ -227,9 +227,19 @@ def _content_type(part: Message) -> str:
         return "text/plain"
 
 
-def _headers(msg: Message) -> tuple[tuple[str, str], ...]:
-    # raw values, so that 8-bit text is read as UTF-8 where it is (see `fetch`)
-    return tuple((key, decode_header(fetch(value))) for key, value in raw_fields(msg))
+def _headers(msg: Message, charset: str = "") -> tuple[tuple[str, str], ...]:
+    """Decoded header fields of `msg`; values in `charset` when a report part names one.
+
+    Raw values are read, so that 8-bit text is read as UTF-8 where it is (see `fetch`).
+    A delivery report may declare a charset of its own (Exchange has written UTF-7):
+    then its values are bytes in that charset.
+    """
+    if charset in ("", "us-ascii", "utf-8"):
+        return tuple((key, decode_header(fetch(value))) for key, value in raw_fields(msg))
+    return tuple(
+        (key, decode_header(decode_bytes(value.encode("ascii", "surrogateescape"), charset)))
+        for key, value in raw_fields(msg)
+    )
 
 
 def _dsn_part(part: Message) -> tuple[str, DsnRows | None]:
@@ -242,9 +252,13 @@ def _dsn_part(part: Message) -> tuple[str, DsnRows | None]:
     if isinstance(payload, list):
         blocks: list[str] = []
         rows: list[tuple[str, str]] = []
+        try:
+            charset = part.get_content_charset() or ""
+        except Exception:  # a malformed parameter is no charset
+            charset = ""
         for block in payload:
             if isinstance(block, Message):
-                fields = _headers(block)
+                fields = _headers(block, charset)
                 if blocks:
                     rows.append(("", ""))
                 blocks.append("\n".join(f"{k}: {v}" for k, v in fields))

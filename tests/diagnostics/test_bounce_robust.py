@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -134,3 +135,33 @@ def test_deeply_nested_forwards() -> None:
             + b"--\n"
         )
     _valid(parse_bounce(inner))
+
+
+def _report_in(charset: str) -> bytes:
+    """A delivery report whose parts declare `charset`, its '@' written as UTF-7 would."""
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@example.org>\r\nTo: s@example.org\r\n"
+        "Subject: Undeliverable\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        f"--B\r\nContent-Type: text/plain; charset={charset}\r\n\r\n"
+        "Delivery has failed to these recipients or groups.\r\n"
+        f"--B\r\nContent-Type: message/delivery-status; charset={charset}\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+        "Final-Recipient: rfc822; a+AEA-example.com\r\nAction: failed\r\nStatus: 5.2.2\r\n"
+        "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n\r\n--B--\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("label", ["utf-7", '"unicode-1-1-utf-7"', "x-unicode-1-1-utf-7"])
+def test_a_report_in_utf7_is_read(label: str) -> None:
+    """Exchange has written reports in UTF-7: its fields are decoded with that charset."""
+    report = parse_bounce(_report_in(label))
+    assert (report.reason, report.recipients[0].recipient) == ("mailboxfull", "a@example.com")
+
+
+@pytest.mark.parametrize("label", ["bogus!!", "x-", "unknown-8bit", "base64", "zlib", "utf-16"])
+def test_a_report_in_a_charset_that_is_none_is_read_as_text(label: str) -> None:
+    """A label that names no text charset (or a wrong one) loses nothing readable."""
+    report = parse_bounce(_report_in(label))
+    _valid(report)
+    assert report.reason == "mailboxfull"

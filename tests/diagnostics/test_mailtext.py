@@ -48,3 +48,14 @@ def test_html_to_text_lines_lists_and_quotes() -> None:
 def test_html_to_text_takes_broken_markup(markup: str) -> None:
     """Broken HTML gives text, never an exception."""
     assert isinstance(html_to_text(markup), str)
+
+
+def test_a_utf16_label_on_ascii_bytes_is_wrong() -> None:
+    """UTF-16 text has NUL bytes; ASCII labelled UTF-16 is read as what it is."""
+    assert decode_bytes(b"Mailbox full", "utf-16-le") == "Mailbox full"
+    assert decode_bytes("plein".encode("utf-16"), "utf-16") == "plein"
+
+
+def test_an_unregistered_x_label_is_read_by_its_registered_name() -> None:
+    assert decode_bytes(b"a+AEA-b", "x-unicode-1-1-utf-7") == "a@b"
+    assert decode_bytes(b"caf\x8e", "x-mac-roman") == "café"
