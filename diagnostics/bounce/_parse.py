@@ -388,6 +388,8 @@ def _from_parts(
         records = _dsn.records(human)[1]
     records = [r for r in records if r.final_recipient or r.original_recipient or r.status]
     whole = _Whole(human)
+    # a session transcript's replies, each with the command it answered
+    paired = _text.transcript_replies(human)
     out: list[FailedRecipient] = []
     if records:
         addrs = [r.final_recipient or r.original_recipient for r in records]
@@ -399,7 +401,7 @@ def _from_parts(
                     addr,
                     rec.action,
                     rec.status,
-                    rec.diagnostic,
+                    rec.diagnostic or paired.get(addr.lower(), ""),
                     rec.remote_mta,
                     block,
                     whole,
@@ -427,7 +429,8 @@ def _from_parts(
     chunks = _text.blocks(human, candidates, low)
     for addr in candidates:
         block = chunks.get(addr, human)
-        out.append(_recipient(addr, "", "", "", "", block, whole, strict, local))
+        diag = paired.get(addr, "")
+        out.append(_recipient(addr, "", "", diag, "", block, whole, strict, local))
     return out
 
 
@@ -489,6 +492,14 @@ def from_envelope(env: _mime.Envelope, *, forwarded: bool = False, depth: int = 
     ctype = env.header("content-type").lower()
     if env.feedback or "report-type=feedback-report" in ctype:
         return _feedback(env, forwarded)
+    jmrp = env.original("x-hmxmroriginalrecipient")
+    if jmrp and not env.dsn:
+        # Microsoft's complaint loop (JMRP) is no feedback report: a plain message with the
+        # complained-of message attached, marked with the recipient who complained
+        rec = _without_codes("feedback", _first_address(jmrp), "abuse")
+        return BounceReport(
+            recipients=(rec,), kind="feedback", forwarded=forwarded, subject=subject, sender=sender
+        )
     if env.header("x-apple-unsubscribe").strip().lower() == "true":
         # Apple Mail's "unsubscribe" button mails the list's address on the user's behalf:
         # an opt-out complaint, as a feedback report would be

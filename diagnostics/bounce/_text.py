@@ -172,6 +172,53 @@ def blocks(text: str, recipients: list[str], low: str | None = None) -> dict[str
     return out
 
 
+_TRANSCRIPT_LINE = re.compile(r"^[ \t]*(>>>|<<<)[ \t]?(.*)$", re.M)
+_RCPT_TO = re.compile(r"rcpt to:\s*<?([^<>\s]+@[^<>\s]+?)>?(?:\s|$)", re.I)
+
+
+def transcript_replies(text: str) -> dict[str, str]:
+    """Pair a session transcript's commands with their replies, per recipient.
+
+    In ">>> RCPT To:<a@x>" / "<<< 550 5.1.1 ..." transcripts (sendmail, courier, some
+    gateways) a reply belongs to the command above it, wherever the addresses are named
+    elsewhere in the bounce. A refusal of DATA or of the message's end concerns every
+    recipient the server had accepted.
+
+    Args:
+        text: the bounce's human-readable text.
+
+    Returns:
+        lower-case recipient → the server's failure reply, followed by the command it
+        answered ("(in reply to RCPT TO command)"); only recipients a reply refused.
+    """
+    if ">>>" not in text or "<<<" not in text:
+        return {}
+    replies: dict[str, list[str]] = {}  # recipient → its failure reply's lines
+    stage: dict[str, str] = {}  # recipient → the command its reply answered
+    accepted: list[str] = []
+    command = recipient = ""
+    for kind, line in _TRANSCRIPT_LINE.findall(text):
+        if kind == ">>>":
+            found = _RCPT_TO.search(line)
+            recipient = found.group(1).lower() if found else ""
+            command = "RCPT TO" if found else line.strip().upper()
+            continue
+        failed = line[:1] in ("4", "5")
+        if command == "RCPT TO" and failed:
+            replies.setdefault(recipient, []).append(line)
+            stage[recipient] = command
+        elif command == "RCPT TO" and line.startswith("2"):
+            accepted.append(recipient)
+        elif command in ("DATA", ".") and failed:
+            for each in accepted:
+                replies.setdefault(each, []).append(line)
+                stage[each] = "DATA" if command == "DATA" else "end of DATA"
+    return {
+        rcpt: f"{' '.join(lines)} (in reply to {stage[rcpt]} command)"
+        for rcpt, lines in replies.items()
+    }
+
+
 _CONTINUATION = re.compile(r"[45](?<=\s[45])\d\d[ -](?:#?[245]\.[0-7]\.\d{1,3} )?")
 
 

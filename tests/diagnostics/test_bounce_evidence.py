@@ -87,3 +87,54 @@ def test_a_strong_clue_beats_a_hint() -> None:
 def test_an_unknown_domain_is_permanent(reply: str, status: str, reason: str) -> None:
     """A temporary failure to find a domain is a DNS failure, not a domain that is gone."""
     assert parse_bounce(dsn(reply, status=status)).reason == reason
+
+
+def test_each_transcript_reply_belongs_to_the_command_above_it() -> None:
+    """Replies that do not name the address go to the RCPT TO they answered; a refused
+    DATA goes to every recipient the server had accepted."""
+    text = (
+        b"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>\r\n"
+        b"To: s@example.org\r\nSubject: Returned mail: see transcript for details\r\n\r\n"
+        b"   ----- The following addresses had permanent fatal errors -----\r\n"
+        b"<a@example.com>\r\n<b@example.com>\r\n<c@example.com>\r\n\r\n"
+        b"   ----- Transcript of session follows -----\r\n"
+        b"... while talking to mx.example.com.:\r\n"
+        b">>> MAIL From:<s@example.org> SIZE=100\r\n<<< 250 2.1.0 OK\r\n"
+        b">>> RCPT To:<a@example.com>\r\n<<< 550 5.1.1 User unknown\r\n"
+        b">>> RCPT To:<b@example.com>\r\n<<< 552-5.2.2 Over\r\n<<< 552 5.2.2 quota\r\n"
+        b">>> RCPT To:<c@example.com>\r\n<<< 250 2.1.5 OK\r\n"
+        b">>> DATA\r\n<<< 554 5.7.1 Message refused as spam\r\n"
+    )
+    got = {r.recipient: (r.reason, r.status) for r in parse_bounce(text).recipients}
+    assert got == {
+        "a@example.com": ("userunknown", "5.1.1"),
+        "b@example.com": ("mailboxfull", "5.2.2"),
+        "c@example.com": ("spamdetected", "5.7.1"),
+    }
+
+
+JMRP = (
+    b"From: staff@hotmail.com\r\nTo: complaints@example.com\r\n"
+    b"Subject: complaint about message from 192.0.2.1\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/mixed; boundary="JMRP"\r\n\r\n'
+    b"--JMRP\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+    b"This is an email abuse report for an email message received from IP 192.0.2.1.\r\n"
+    b"--JMRP\r\nContent-Type: message/rfc822\r\n\r\n"
+    b"X-HmXmrOriginalRecipient: <reader@hotmail.com>\r\nFrom: news@example.com\r\n"
+    b"To: reader@hotmail.com\r\nSubject: Our spring offers\r\n\r\nHello\r\n--JMRP--\r\n"
+)
+
+
+def test_a_microsoft_complaint_is_feedback() -> None:
+    """JMRP sends no feedback-report part: the attached message's marker says it all."""
+    report = parse_bounce(JMRP)
+    assert (report.kind, report.reason, report.recipient) == (
+        "feedback",
+        "feedback",
+        "reader@hotmail.com",
+    )
+
+
+def test_a_message_without_the_marker_is_no_complaint() -> None:
+    report = parse_bounce(JMRP.replace(b"X-HmXmrOriginalRecipient", b"X-Other"))
+    assert report.reason != "feedback"
