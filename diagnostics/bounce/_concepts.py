@@ -16,8 +16,9 @@ how many families of the dev corpus each one fires.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
+
+from ._match import PhraseIndex
 
 # Up to this many words may stand between the two parts of a check.
 _GAP = 4
@@ -96,7 +97,7 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
      r"blacklist|blocklist|black list|block list|dnsbl|rbl|spamhaus|spamcop|sorbs|"
      r"barracuda|adresse ip",
      r"blacklisted|blocklisted|listed|blocked|banned|blacklist|blocklist|reputation|"
-     r"refused|rejected|denied|bloquée?|refusée?"),
+     r"refused|rejected|denied|bloqué|bloquée|refusé|refusée"),
     ("spamdetected", r"spam|junk|unsolicited|bulk|indésirable|pourriel|spamverdacht",
      r"detected|message|content|rejected|refused|score|suspected|classified|considered|"
      r"looks like|identified|filter|likely|probable|détecté|considéré|contenu|mail|email"),
@@ -114,8 +115,9 @@ def _pair(first: str, second: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((reason, re.compile(_pair(a, b))) for reason, a, b in CHECKS)
+def _index() -> PhraseIndex:
+    # one table per check: a check is tried only where one of its words occurs
+    return PhraseIndex([(_pair(first, second),) for _, first, second in CHECKS])
 
 
 def concept_reasons(text: str) -> tuple[str, ...]:
@@ -129,4 +131,4 @@ def concept_reasons(text: str) -> tuple[str, ...]:
     """
     if not text:
         return ()
-    return tuple(dict.fromkeys(r for r, pattern in _compiled() if pattern.search(text)))
+    return tuple(dict.fromkeys(CHECKS[table][0] for table in _index().every(text)))
