@@ -27,7 +27,7 @@ _DSN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,40}")
 DsnRows = tuple[tuple[str, str], ...]
 
 _HEADER_LINE = re.compile(rb"^(?:From |>?From |[!-9;-~]+:)")
-_LEADING_BLANK = re.compile(rb"[\xef\xbb\xbf\r\n \t]*")
+LEADING_BLANK = re.compile(rb"[\xef\xbb\xbf\r\n \t]*")
 
 
 class Envelope:
@@ -150,7 +150,7 @@ def looks_like_message(data: bytes) -> bool:
     """
     # the first 12 lines after the blank and BOM bytes, without copying the whole input
     # (as lstrip and split would do twice for a message of megabytes)
-    blank = _LEADING_BLANK.match(data)
+    blank = LEADING_BLANK.match(data)
     at = blank.end() if blank else 0
     found = 0
     for _ in range(12):

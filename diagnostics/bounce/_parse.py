@@ -613,6 +613,11 @@ def from_text(text: str, exclude: set[str] | None = None) -> BounceReport:
 
 
 def _read(raw: bytes) -> _mime.Envelope | None:
+    # blank lines before the header (a saved file, a copy and paste) would end the header
+    # at once and leave the whole message as its body
+    blank = _mime.LEADING_BLANK.match(raw)
+    if blank and blank.end():
+        raw = raw[blank.end() :]
     msg = _mime.parse_message(raw)
     if msg is None:
         return None

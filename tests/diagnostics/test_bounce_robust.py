@@ -165,3 +165,13 @@ def test_a_report_in_a_charset_that_is_none_is_read_as_text(label: str) -> None:
     report = parse_bounce(_report_in(label))
     _valid(report)
     assert report.reason == "mailboxfull"
+
+
+def test_blank_lines_before_the_header_are_not_the_end_of_it() -> None:
+    """A saved or pasted message may start with blank lines: its header is still read."""
+    report = parse_bounce(b"\n   \n\t\n" + _report_in("us-ascii"))
+    assert (report.kind, report.reason, report.recipient) == (
+        "dsn",
+        "mailboxfull",
+        "a+aea-example.com",
+    )
