@@ -56,7 +56,8 @@ _REFUSED = (
 )
 
 # (reason, first words, second words): the reason holds when a word of each part occurs,
-# in either order, with at most _GAP words between them. Tried in this order; every
+# in either order, with at most _GAP words between them (or the first part alone, when
+# the second is empty: words that say it all). Tried in this order; every
 # match is returned and the caller weighs them like phrase matches.
 CHECKS: tuple[tuple[str, str, str], ...] = (
     # the message is bigger than the recipient's server takes
@@ -74,12 +75,18 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
     ("hostunknown", _DOMAIN,
      r"unknown|not found|does not exist|doesn't exist|not exist|no such|nxdomain|"
      r"unresolvable|cannot be resolved|could not be resolved|unroutable|unrouteable|"
+     r"not reachable|unreachable|"
      r"inconnu|inexistant|n'existe pas|unbekannt"),
     ("rejected", _SENDER, _REFUSED),
     ("userunknown", _ACCOUNT, _UNKNOWN),
     ("norelaying", r"relay|relaying|relayed|relais",
      r"denied|not permitted|not allowed|prohibited|refused|forbidden|not authorized|"
      r"unauthorized|access|interdit|refusé|verweigert|nicht erlaubt"),
+    # "we do not relay", "not configured to relay", "unable to relay" (never a sendmail
+    # log's "relay=host")
+    ("norelaying", r"not|unable to|cannot|can't|won't|do not|don't|pas de|kein",
+     r"relay(?!=)|relaying|relais"),
+    ("norelaying", r"no relaying|no relay access|pas de relais", ""),
     ("authfailure", r"spf|dkim|dmarc",
      r"fail|fails|failed|failure|not pass|did not pass|reject|rejected|policy|alignment|"
      r"invalid|échec|échoué|unauthenticated"),
@@ -87,8 +94,14 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
      r"résolution inverse|dns inverse|reverse dns record",
      r"missing|no|not|fail|failed|required|requires|does not|doesn't|invalid|unable|"
      r"mismatch|absent|manquant|lookup"),
+    # RFC 5321's "452 Too many recipients" is a limit of the connection, as Sisimai reads it
     ("toomanyconn", r"too many|trop de|zu viele",
-     r"connections|connexions|concurrent|simultaneous|sessions|verbindungen"),
+     r"connections|connexions|concurrent|simultaneous|sessions|verbindungen|recipients|"
+     r"destinataires"),
+    # the connection itself failed (a refused one is the remote's choice: see blocked)
+    ("networkerror", r"connect|connection|connections|route|network|smtp connection",
+     r"timed out|timeout|reset|unreachable|lost|unable|could not|couldn't|wasn't able|"
+     r"no route|not able|failed"),
     ("speeding", r"rate|sending|volume|too many messages|too many mails|trop de messages",
      r"limit|limited|limits|exceeded|throttled|throttling|excessive|too high"),
     ("virusdetected", r"virus|malware|infected|trojan|worm|viral",
@@ -110,6 +123,8 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
 
 
 def _pair(first: str, second: str) -> str:
+    if not second:
+        return rf"\b(?:{first})\b"
     gap = rf"(?:\W+\w+){{0,{_GAP}}}?\W+"
     return rf"\b(?:{first})\b{gap}(?:{second})\b|\b(?:{second})\b{gap}(?:{first})\b"
 

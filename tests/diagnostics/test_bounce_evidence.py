@@ -30,6 +30,9 @@ from .test_bounce_rules import dsn
         ("550 5.7.1 The sender's address is not permitted here", "rejected"),
         ("550 5.7.1 L'adresse de l'expéditeur est refusée", "rejected"),
         ("550 5.7.1 Virus found in the attachment", "virusdetected"),
+        ("550 5.7.1 Sorry, we do not relay for your network", "norelaying"),
+        ("550 5.7.1 The domain of this address is not reachable", "hostunknown"),
+        ("550 5.7.1 Too many recipients in one message", "toomanyconn"),
     ],
 )
 def test_meaning_decides_over_a_vague_status(reply: str, reason: str) -> None:
@@ -47,6 +50,18 @@ def test_a_status_naming_a_cause_is_not_overturned_by_meaning() -> None:
     """5.2.2 (mailbox full) keeps its meaning whatever vaguer words surround it."""
     reply = "552 5.2.2 Policy: message refused, see our terms"
     assert parse_bounce(dsn(reply, status="5.2.2")).reason == "mailboxfull"
+
+
+def test_a_sendmail_relay_field_is_no_relay_refusal() -> None:
+    """ "relay=host" in a log line names the next hop; "not" near it refuses nothing."""
+    assert concept_reasons("550 5.1.1 user unknown, not here relay=mx.example.com.") == (
+        "userunknown",
+    )
+
+
+def test_a_connection_that_failed_is_a_network_error() -> None:
+    reply = "451 4.4.1 Unable to connect: connection timed out"
+    assert parse_bounce(dsn(reply, status="4.4.1")).reason == "networkerror"
 
 
 def test_checks_need_both_parts_close_together() -> None:
