@@ -348,7 +348,15 @@ def envelope(msg: Message) -> Envelope:
         elif ctype == "text/html":
             texts.append(html_to_text(part_text(part))[:TEXT_LIMIT])
         elif ctype.startswith("text/") or ctype == "message/delivery-status":
-            texts.append(part_text(part)[:TEXT_LIMIT])
+            text = part_text(part)[:TEXT_LIMIT]
+            if texts and looks_like_message(text[:4000].encode("utf-8", "surrogateescape")):
+                # a later part that is a whole message: the returned original sent as
+                # text, whose headers and words are not the bounce's evidence
+                if not original:
+                    sub = parse_message(text.encode("utf-8", "surrogateescape"))
+                    original = raw_fields(sub) if sub is not None else ()
+                return
+            texts.append(text)
 
     visit(msg, 0)
     if texts and any("<html" in t[:2000].lower() for t in texts) and len(texts) > 1:

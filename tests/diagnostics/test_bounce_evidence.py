@@ -153,3 +153,25 @@ def test_a_microsoft_complaint_is_feedback() -> None:
 def test_a_message_without_the_marker_is_no_complaint() -> None:
     report = parse_bounce(JMRP.replace(b"X-HmXmrOriginalRecipient", b"X-Other"))
     assert report.reason != "feedback"
+
+
+def test_the_returned_original_is_no_evidence() -> None:
+    """An original sent back as a text part: its headers' numbers are no status, its
+    words ("spam", "8bit", "charset") no cause."""
+    original = (
+        "Return-Path: <list-bounces@example.org>\r\nX-Mailman-Version: 2.1.12\r\n"
+        "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n"
+        "Subject: Re: spam filters\r\n\r\n550 5.7.1 our spam filter rejected a virus\r\n"
+    )
+    message = (
+        "From: postmaster@mx.example.net\r\nTo: list-bounces@example.org\r\n"
+        "Subject: Delivery failure\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="O"\r\n\r\n'
+        "--O\r\nContent-Type: text/plain\r\n\r\n"
+        "Your message to <reader@example.net> could not be delivered:\r\n"
+        "the recipient's mailbox is full.\r\n"
+        "--O\r\nContent-Type: text/plain; name=original.txt\r\n\r\n"
+        f"{original}--O--\r\n"
+    ).encode()
+    rec = parse_bounce(message).recipients[0]
+    assert (rec.recipient, rec.reason, rec.status) == ("reader@example.net", "mailboxfull", "5.2.2")
