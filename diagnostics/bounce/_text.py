@@ -131,9 +131,23 @@ def find_replycode(text: str) -> str:
 
 
 def cut_original(text: str) -> str:
-    """Return the part of a bounce's text before the copy of the returned message."""
+    """Return the part of a bounce's text before the copy of the returned message.
+
+    The copy starts at a line that announces it ("--- Below this line is a copy of the
+    message."), or, when no line does, at the first trace field (Received:, Return-Path:
+    ...) below the report's own reply: bounce prose never holds one, a copied header
+    always does.
+    """
     start = original_start(text)
-    return text[:start] if start > 0 else text
+    if start > 0:
+        return text[:start]
+    if start < 0 and ("eceived:" in text or "eturn-" in text or "essage-" in text):
+        field = FIELD_LINE.search(text)
+        if field and field.start() > 0:
+            before = text[: field.start()]
+            if find_status(before.lower()) or find_replycode(before.lower()):
+                return before
+    return text
 
 
 def addresses(text: str) -> list[tuple[int, str]]:

@@ -175,3 +175,17 @@ def test_the_returned_original_is_no_evidence() -> None:
     ).encode()
     rec = parse_bounce(message).recipients[0]
     assert (rec.recipient, rec.reason, rec.status) == ("reader@example.net", "mailboxfull", "5.2.2")
+
+
+def test_an_inline_original_without_a_marker_is_cut_at_its_trace_fields() -> None:
+    """No line announces the copy: its first Received: field starts it."""
+    message = (
+        b"From: MAILER-DAEMON@mx.example.net\r\nTo: list-bounces@example.org\r\n"
+        b"Subject: Undeliverable mail\r\n\r\n"
+        b"<reader@example.net>: 452 mailbox over quota\r\n\r\n"
+        b"Received: from list.example.org by mx.example.net\r\n"
+        b"X-Mailman-Version: 2.1.12\r\nContent-Transfer-Encoding: 8bit\r\n"
+        b"Subject: spam again\r\n\r\nrejected 5.7.1 virus\r\n"
+    )
+    rec = parse_bounce(message).recipients[0]
+    assert (rec.reason, rec.status, rec.replycode) == ("mailboxfull", "4.2.2", "452")
