@@ -39,6 +39,11 @@ _COMMAND = re.compile(
     r"(?:in reply to|after|most progress was|did not like our|smtp:|\[) ?(?:the )?"
     r"(mail from|mail_from|mail|rcpt to|rcpt_to|rcpt|end of data|data|helo|ehlo|"
     r"initial connection|connect|greeting|banner)\b"
+    # other wordings, where only a command's full name is one ("during mail delivery" is not)
+    r"|(?:in response to|response to|during) (?:the )?(mail from|rcpt to|end of data|data|"
+    r"helo|ehlo)\b"
+    # IMail and others name the command first: "RCPT TO generated following response"
+    r"|\b(mail from|rcpt to|data)(?::<[^>]{0,300}>)? (?:generated|returned|got|received)\b"
 )
 # Replies that only the RCPT stage gives (qmail's summary, Postfix smtpd's restriction),
 # looked for as strings (an expression of alternatives is tried at every character).
@@ -206,7 +211,7 @@ def _classify(
 def _command(text: str) -> str:
     """Name the SMTP stage the remote server refused at: mail, rcpt, data, connect, or ""."""
     match = _COMMAND.search(text)
-    word = match.group(1) if match else ""
+    word = next((w for w in match.groups() if w), "") if match else ""
     reply = _TRANSCRIPT_REPLY.search(text)
     if reply:
         # In a session transcript the refused command is the last one sent before the

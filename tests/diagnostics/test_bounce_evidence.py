@@ -189,3 +189,18 @@ def test_an_inline_original_without_a_marker_is_cut_at_its_trace_fields() -> Non
     )
     rec = parse_bounce(message).recipients[0]
     assert (rec.reason, rec.status, rec.replycode) == ("mailboxfull", "4.2.2", "452")
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        # the stage named in other MTAs' words: a refusal at RCPT is about the address
+        ("RCPT TO:<a@example.com> generated following response: 553 addressee unknown",
+         "userunknown"),
+        ("550 no such user here, in response to the RCPT TO command", "userunknown"),
+        # "during mail delivery" names no command: the stage stays unknown (filtered)
+        ("an error occurred during mail delivery: 550 no such user here", "filtered"),
+    ],
+)  # fmt: skip
+def test_the_stage_in_other_words(reply: str, reason: str) -> None:
+    assert parse_bounce(dsn(reply, status="5.0.0")).reason == reason
