@@ -15,6 +15,13 @@ from helpdesk.understanding._text import fold
 
 # An SMTP reply code followed by an enhanced status code, as in "550 5.1.1" or "550-5.1.1".
 _REPLY_WITH_STATUS: Final = re.compile(r"\b[45]\d\d[\s-]+[45]\.\d{1,3}\.\d{1,3}\b")
+# A server's reply quoted by a report: "host mx.example said: 550", "refused to talk to me:
+# 550", "the response from the remote server was: 554", "Remote Server returned '550".
+_QUOTED_REPLY: Final = re.compile(
+    r"(?:said|to me|was|returned|replied|answered|répondu|repondu|response|reply)"
+    r"\s*:?\s*['\"(]?[45][0-5]\d\b",
+    re.IGNORECASE,
+)
 # An enhanced status code on its own, as in "status: 5.1.1" or "erreur 5.7.1".
 _STATUS: Final = re.compile(r"(?<![\d.])[45]\.\d{1,3}\.\d{1,3}(?![\d.])")
 # Phrases of non-delivery reports (folded): their presence is a pasted bounce.
@@ -51,7 +58,7 @@ _NDR_PHRASES: Final[tuple[str, ...]] = (
 
 def bounce_strength(text: str) -> float:
     """How sure we are, from fixed clues alone, that `text` contains a bounce (0..1)."""
-    if _REPLY_WITH_STATUS.search(text):
+    if _REPLY_WITH_STATUS.search(text) or _QUOTED_REPLY.search(text):
         return 0.95
     folded = fold(text)
     phrases = sum(1 for phrase in _NDR_PHRASES if phrase in folded)

@@ -95,6 +95,10 @@ def test_confidence_and_runner_up(understanding: Understanding) -> None:
         "Mail Delivery System\nThis is the mail system at host mail.example.net.",
         "ma boite est pleine ? j'ai eu 452 4.2.2 Mailbox full en envoyant",
         "j'ai ce message 554 5.7.0 limit on the number of allowed outgoing messages",
+        # a quoted reply without a status code: the report's "said:" shows it is one
+        "je ne peux plus écrire à mes clients : host smtp-in.orange.fr said: 550 mwinf5c14 "
+        "ME Adresse IP source bloquee OFR006_102",
+        "it keeps coming back: The response from the remote server was: 554 rejected",
     ],
 )
 def test_pasted_smtp_code_means_bounce(understanding: Understanding, text: str) -> None:
