@@ -82,6 +82,14 @@ _PERSON = re.compile(
     r"|somebody|quelqu'un|real|vrai|support|service client|operator|op[ée]rat\w*|staff"
     r"|t[ée]l[ée]phon\w*|phone|call|appel\w*|ticket|bot|robot|machine)\b"
 )
+# Words of thanks, leave-taking and greeting: without one, the model's reading of a short
+# message as courtesy ("wats a good score", "c'est chez qui ?") is a guess.
+_COURTESY = re.compile(
+    r"(?i)\b(?:merci\w*|thanks?|thx|ty|cheers|parfait\w*|super|g[ée]nial|top|nickel|great"
+    r"|perfect|awesome|cool|excellent|ok(?:ay)?|d'accord|bonne (?:journ[ée]e|soir[ée]e)"
+    r"|au revoir|bye|goodbye|bonjour|bonsoir|salut|hello|hi|hey|coucou|good (?:morning"
+    r"|afternoon|evening|day)|appreciated?|reçu|received|noted|not[ée])\b"
+)
 # Words that open a follow-up: the message leans on what was said before.
 _FOLLOW_UP = re.compile(
     r"^\W*(?:and|also|but|so|then|ok(?:ay)?|what about|how about|same|et|mais|donc|alors"
@@ -420,9 +428,12 @@ def _settle(intent: str, text: str) -> str:
 
 def _sure(u: Understood, text: str) -> bool:
     """`_confident`, except that the model reads many vague questions ("so what am I
-    supposed to do?") as a call for a person: that reading counts only when the customer
-    names a person or a way to reach one."""
+    supposed to do?") as a call for a person, and short ones as courtesy: those readings
+    count only when the customer names a person or a way to reach one, or says a word
+    of thanks or greeting."""
     if u.intent == "human" and _PERSON.search(text) is None:
+        return False
+    if u.intent in ("thanks", "greeting") and _COURTESY.search(text) is None:
         return False
     return _confident(u)
 

@@ -291,3 +291,22 @@ async def test_a_person_is_called_for_by_name(engine: Engine, text: str, handoff
     the customer names a person or a way to reach one."""
     outcome = await Dialogue(engine, "en").say(text)
     assert outcome.handoff is handoff
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "lang"),
+    [
+        ("my msgs keep going to spam at my clients, I need help", "wats a good score", "en"),
+        ("Vous pouvez regarder le SPF de example.org ?", "et c'est chez qui que je dois voir ça ?",
+         "fr"),
+    ],
+)  # fmt: skip
+async def test_courtesy_is_read_only_in_courtesy_words(
+    engine: Engine, first: str, follow_up: str, lang: str
+) -> None:
+    """A short question the model reads as thanks is no thanks without a word of it: it
+    is read as a follow-up of the topic, never answered "You're welcome"."""
+    dialogue = Dialogue(engine, lang)
+    await dialogue.say(first)
+    outcome = await dialogue.say(follow_up)
+    assert outcome.intent not in ("thanks", "greeting")
