@@ -23,6 +23,7 @@ from helpdesk.engine.entities import (
 from helpdesk.engine.model import CheckRecord, Choice
 from helpdesk.engine.reading import (
     direction,
+    says_link_cannot_reach,
     says_no_error,
     servers_named,
     tells_of_a_hacked_mailbox,
@@ -490,6 +491,11 @@ async def _request_reset(ctx: Ctx, address: str) -> None:
 
 async def password_forgot_start(ctx: Ctx) -> None:
     address = email_of(ctx.understood)
+    if says_link_cannot_reach(ctx.reading.prose):
+        # no recovery address, or the links never came: another link would not either;
+        # support checks who the customer is and sends one where it can arrive
+        ctx.handoff("password_forgot.no_recovery", address=address)
+        return
     if address:
         await _request_reset(ctx, address)
         return
@@ -499,6 +505,9 @@ async def password_forgot_start(ctx: Ctx) -> None:
 
 async def password_forgot_resume(ctx: Ctx) -> bool:
     address = email_of(ctx.understood)
+    if says_link_cannot_reach(ctx.reading.prose):
+        ctx.handoff("password_forgot.no_recovery", address=address)
+        return True
     if not address:
         return False
     await _request_reset(ctx, address)

@@ -149,6 +149,34 @@ def asks_for_settings(text: str) -> bool:
     return bool(_SETTINGS_WORDS.search(text)) and not _COMPARING.search(text)
 
 
+# The reset link cannot reach the customer: no recovery address was ever set, or the
+# links asked for never came ("je n'ai jamais renseigné d'adresse de secours", "I never
+# gave you any other email address", "j'ai demandé trois fois et rien reçu").
+_NO_RECOVERY: Final = re.compile(
+    # no recovery address: "no recovery address", "never gave you any other email address",
+    # "pas d'adresse de secours", "jamais renseigné d'adresse de secours"
+    r"\b(?:no|any|pas d'|aucune|never (?:gave|set|entered|added|provided|registered)"
+    r"(?: you)?(?: an?| any)?|jamais (?:renseign\w*|donn\w*|mis|saisi\w*|indiqu\w*)"
+    r"(?: d'| une| l')?)\s*"
+    r"(?:(?:other|external|backup|secondary|alternate|recovery) (?:e-?mail )?(?:address|email)"
+    r"|autre adresse|adresse (?:de secours|externe)|recovery)"
+    # links that never came: "rien reçu", "the link never came", "ne m'arrive nulle part"
+    r"|\b(?:rien re[çc]u|toujours rien|nothing (?:came|arrived|has come|has arrived)"
+    r"|(?:never|still hasn't|hasn't|has not|didn't|did not) (?:came|come|arrived?)"
+    r"|n'est (?:jamais|pas) arriv\w*"
+    r"|(?:never|didn't|did not|haven't|have not|not) (?:got|get|gotten|received?)"
+    r"(?: (?:it|the link|any link|anything|the email|any email))?"
+    r"|(?:ne )?(?:m')?(?:arrive|est arriv\w*|re[çc]oi[st]?) (?:jamais|rien|pas|nulle part))\b",
+    re.IGNORECASE,
+)
+
+
+def says_link_cannot_reach(text: str) -> bool:
+    """Whether the customer says a reset link cannot reach them: no recovery address on
+    file, or the links asked for never came."""
+    return _NO_RECOVERY.search(text) is not None
+
+
 # A request that support act on the customer's account: only staff can reactivate a
 # suspended sending, enlarge a mailbox or fix something on the servers' side.
 _STAFF_ACTION: Final = re.compile(

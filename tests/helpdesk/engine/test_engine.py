@@ -310,3 +310,31 @@ async def test_courtesy_is_read_only_in_courtesy_words(
     await dialogue.say(first)
     outcome = await dialogue.say(follow_up)
     assert outcome.intent not in ("thanks", "greeting")
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "then"),
+    [
+        ("en", "I forgot the password of my mailbox.", "I never gave you any other email address"),
+        ("fr", "J'ai oublié le mot de passe de ma boîte.",
+         "J'ai demandé trois fois et je n'ai rien reçu, même pas dans les spams."),
+    ],
+)  # fmt: skip
+async def test_a_reset_link_that_cannot_arrive_goes_to_support(
+    engine: Engine, lang: str, first: str, then: str
+) -> None:
+    """No recovery address, or links that never came: another link would not arrive
+    either. The customer gets support's identity check and an agent takes over."""
+    dialogue = Dialogue(engine, lang)
+    await dialogue.say(first)
+    outcome = await dialogue.say(then)
+    text = " ".join(reply.text for reply in outcome.replies)
+    assert outcome.handoff
+    assert "support@" in text and ("customer number" in text or "numéro de client" in text)
+
+
+async def test_a_question_about_the_link_still_gets_the_link(engine: Engine) -> None:
+    dialogue = Dialogue(engine, "fr")
+    await dialogue.say("J'ai oublié le mot de passe de ma boîte contact@example.org")
+    outcome = await dialogue.say("et le lien il arrive où ?")
+    assert not outcome.handoff
