@@ -37,6 +37,7 @@ from helpdesk.engine.redact import redact
 from helpdesk.engine.state import DialogueState, Facts
 from helpdesk.engine.wording import Wording
 from helpdesk.understanding import CONVERSATIONAL_INTENTS
+from helpdesk.understanding.entities import without_names
 from helpdesk.wording import LANGUAGES
 
 if TYPE_CHECKING:
@@ -90,6 +91,9 @@ _COURTESY = re.compile(
     r"|au revoir|bye|goodbye|bonjour|bonsoir|salut|hello|hi|hey|coucou|good (?:morning"
     r"|afternoon|evening|day)|appreciated?|reçu|received|noted|not[ée])\b"
 )
+# A word long enough to carry a request ("réglages", "password", "backup"): short ones
+# ("and", "with", "old", "mon") never do alone.
+_CONTENT_WORD = re.compile(r"\w{5,}")
 # Words that open a follow-up: the message leans on what was said before.
 _FOLLOW_UP = re.compile(
     r"^\W*(?:and|also|but|so|then|ok(?:ay)?|what about|how about|same|et|mais|donc|alors"
@@ -278,11 +282,18 @@ class Engine:
         understand = self._deps.understanding.understand
         found: list[str] = []
         if len(reading.segments) > 1:
+            topic = ctx.state.topic
+            around = {topic, *RELATED.get(topic or "", ())}
             for segment in reading.segments[:MAX_SEGMENTS]:
                 u = understand(segment, ctx.lang)
                 intent = _settle(u.intent, segment)
-                if _sure(u, segment) and intent not in found:
-                    found.append(intent)
+                if not _sure(u, segment) or intent in found:
+                    continue
+                if topic and intent not in around and not self._asks(segment, ctx.lang):
+                    # "j'ai aussi un vieux PC avec Thunderbird" while the topic is the
+                    # backup: a place named, no new question
+                    continue
+                found.append(intent)
         problems = [i for i in found if i not in CONVERSATIONAL_INTENTS]
         if tells_of_a_hacked_mailbox(reading.prose) and not _BEFORE_HACKED.intersection(problems):
             # The seed's procedure for a hacked mailbox (change the password, sending
@@ -331,6 +342,17 @@ class Engine:
         unsure = whole.confidence < SWITCH_CONFIDENCE
         if not (leaning or unsure or own is None or own == topic or own in related):
             return None
+        if (
+            leaning
+            and own is not None
+            and own != topic
+            and own not in related
+            and not self._asks(reading.prose, ctx.lang)
+        ):
+            # Only the program, device or protocol named pulled the reading ("et
+            # Thunderbird ?", "and on my phone?"): the same question, asked for it.
+            ctx.follow_up = True
+            return [_settle(topic, reading.prose)]
         story = f"{asked}\n{reading.prose}"
         read_with = self._deps.understanding.understand(story, ctx.lang)
         # The story read as the first message was: the same rules that chose the topic.
@@ -346,6 +368,17 @@ class Engine:
             ctx.follow_up = True
             return [intent]
         return None
+
+    def _asks(self, text: str, lang: str) -> bool:
+        """Whether `text` still asks something clear once the mail programs, devices and
+        protocols it names are taken out: "j'ai aussi un vieux PC avec Thunderbird" tells
+        where, "quels réglages pour Thunderbird ?" asks."""
+        alone = without_names(text)
+        if alone is None:
+            return True
+        if not _CONTENT_WORD.search(alone):
+            return False  # "and on my old with ?": the model would guess at nothing
+        return _sure(self._deps.understanding.understand(alone, lang), alone)
 
     async def _on_choice(self, ctx: Ctx, choice: str) -> bool:
         if choice.startswith("intent:"):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from helpdesk.understanding.entities.addresses import domains, emails, ip_addresses
-from helpdesk.understanding.entities.clients import mail_clients, protocols
+from helpdesk.understanding.entities.clients import mail_clients, protocols, without_names
 from helpdesk.understanding.entities.codes import reply_codes, status_codes
 from helpdesk.understanding.entities.moments import Moment, moments
 
@@ -54,4 +54,5 @@ __all__ = [
     "protocols",
     "reply_codes",
     "status_codes",
+    "without_names",
 ]

@@ -58,3 +58,21 @@ def mail_clients(text: str) -> tuple[str, ...]:
 def protocols(text: str) -> tuple[str, ...]:
     """ "IMAP", "POP3" and "SMTP" as named in `text`, first mention first."""
     return _by_position(text, _PROTOCOLS)
+
+
+# Devices a customer reads mail on: named in a follow-up ("et sur mon téléphone ?"), they
+# say where, not what is asked.
+_DEVICES: Final = re.compile(
+    r"\b(?:telephone|portable|mobile|smartphone|phone|cell(?:phone)?|tablettes?|tablets?|pc"
+    r"|ordi(?:nateur)?s?|computers?|laptops?|mac|macbook|desktop)\b"
+)
+
+
+def without_names(text: str) -> str | None:
+    """`text` folded, without the mail programs, devices and protocols it names: what is
+    left says what is asked about them. None when it names none."""
+    folded = original = fold(text)
+    for _, pattern in (*_COMPILED, *_PROTOCOLS):
+        folded = pattern.sub(" ", folded)
+    folded = _DEVICES.sub(" ", folded)
+    return " ".join(folded.split()) if folded != original else None

@@ -338,3 +338,30 @@ async def test_a_question_about_the_link_still_gets_the_link(engine: Engine) -> 
     await dialogue.say("J'ai oublié le mot de passe de ma boîte contact@example.org")
     outcome = await dialogue.say("et le lien il arrive où ?")
     assert not outcome.handoff
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "topic"),
+    [
+        ("Comment je sauvegarde mes mails dans Outlook ?",
+         "et Thunderbird ? j'ai aussi un vieux PC avec Thunderbird", "backup"),
+        ("How do I back up my mailbox in Outlook?", "and on my old laptop with Thunderbird?",
+         "backup"),
+    ],
+)  # fmt: skip
+async def test_a_follow_up_naming_only_a_program_keeps_the_question(
+    engine: Engine, first: str, then: str, topic: str
+) -> None:
+    """A program or device named after an answer says where, not what: the same question
+    is answered for it, not the program's settings."""
+    dialogue = Dialogue(engine, "fr" if "Comment" in first else "en")
+    await dialogue.say(first)
+    outcome = await dialogue.say(then)
+    assert outcome.intent == topic
+
+
+async def test_a_follow_up_asking_the_programs_settings_gets_them(engine: Engine) -> None:
+    dialogue = Dialogue(engine, "fr")
+    await dialogue.say("Comment je sauvegarde mes mails dans Outlook ?")
+    outcome = await dialogue.say("et pour Thunderbird, quels sont les réglages du serveur ?")
+    assert outcome.intent == "client_settings"
