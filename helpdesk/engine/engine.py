@@ -37,6 +37,7 @@ from helpdesk.engine.redact import redact
 from helpdesk.engine.state import DialogueState, Facts
 from helpdesk.engine.wording import Wording
 from helpdesk.understanding import CONVERSATIONAL_INTENTS
+from helpdesk.understanding.courtesy import names_courtesy
 from helpdesk.understanding.entities import without_names
 from helpdesk.wording import LANGUAGES
 
@@ -82,14 +83,6 @@ _PERSON = re.compile(
     r"(?i)\b(?:human|humain|person|personne|people|agent|conseill\w*|technicien\w*|someone"
     r"|somebody|quelqu'un|real|vrai|support|service client|operator|op[ée]rat\w*|staff"
     r"|t[ée]l[ée]phon\w*|phone|call|appel\w*|ticket|bot|robot|machine)\b"
-)
-# Words of thanks, leave-taking and greeting: without one, the model's reading of a short
-# message as courtesy ("wats a good score", "c'est chez qui ?") is a guess.
-_COURTESY = re.compile(
-    r"(?i)\b(?:merci\w*|thanks?|thx|ty|cheers|parfait\w*|super|g[ée]nial|top|nickel|great"
-    r"|perfect|awesome|cool|excellent|ok(?:ay)?|d'accord|bonne (?:journ[ée]e|soir[ée]e)"
-    r"|au revoir|bye|goodbye|bonjour|bonsoir|salut|hello|hi|hey|coucou|good (?:morning"
-    r"|afternoon|evening|day)|appreciated?|reçu|received|noted|not[ée])\b"
 )
 # A word long enough to carry a request ("réglages", "password", "backup"): short ones
 # ("and", "with", "old", "mon") never do alone.
@@ -466,7 +459,7 @@ def _sure(u: Understood, text: str) -> bool:
     of thanks or greeting."""
     if u.intent == "human" and _PERSON.search(text) is None:
         return False
-    if u.intent in ("thanks", "greeting") and _COURTESY.search(text) is None:
+    if u.intent in ("thanks", "greeting") and not names_courtesy(text):
         return False
     return _confident(u)
 

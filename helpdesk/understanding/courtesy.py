@@ -32,3 +32,18 @@ def request_part(text: str) -> str:
     folded = fold(text).strip()
     core = _CLOSING.sub("", _OPENING.sub("", folded, count=1), count=1).strip()
     return core if len(words(core)) >= _MIN_REQUEST_WORDS else folded
+
+
+# Words of thanks, acknowledgement, leave-taking and greeting, anywhere in a message.
+_COURTESY_WORD: Final = re.compile(
+    r"\b(?:merci\w*|thanks?|thank you|thx|ty|cheers|parfait\w*|super|genial|top|nickel"
+    r"|great|perfect|awesome|cool|excellent|ok(?:ay)?|d'accord|bonne (?:journee|soiree)"
+    r"|au revoir|bye|goodbye|bonjour|bonsoir|salut|hello|hi|hey|coucou|bjr|slt"
+    r"|good (?:morning|afternoon|evening|day)|appreciated?|recu|received|noted|note)\b"
+)
+
+
+def names_courtesy(text: str) -> bool:
+    """Whether `text` holds a word of thanks or greeting: a reading of the message as
+    courtesy without one is the model's guess ("wats a good score")."""
+    return _COURTESY_WORD.search(fold(text)) is not None
