@@ -149,6 +149,29 @@ def asks_for_settings(text: str) -> bool:
     return bool(_SETTINGS_WORDS.search(text)) and not _COMPARING.search(text)
 
 
+# The customer does not have their password: forgotten, lost, never given, or asked back
+# ("vous pouvez me le redonner ?" after naming it). Only a reset can help, whatever else
+# the message is about (setting up a program, a new phone).
+_PASSWORD_WORD: Final = r"(?:mot de passe|mdp|password|passwd|pw)"
+_WITHOUT_PASSWORD: Final = re.compile(
+    rf"\b(?:(?:oubli\w*|perdu|paum\w*|forgot(?:ten)?|lost)\b[^.?!\n]{{0,25}}\b{_PASSWORD_WORD}"
+    rf"|{_PASSWORD_WORD}\s+(?:oubli\w*|perdu|forgotten|lost)"
+    rf"|(?:ne|n')\s*(?:le |l')?(?:connais|sais|retrouve|trouve|ai|avons|me souviens)"
+    rf"\s+(?:pas|plus|jamais)\b[^.?!\n]{{0,25}}\b{_PASSWORD_WORD}"
+    rf"|(?:don't|do not|doesn't|can't|cannot|never)\s+(?:know|remember|recall|have|had|got"
+    rf"|gave|given)\b[^.?!\n]{{0,25}}\b{_PASSWORD_WORD}"
+    rf"|(?:jamais|pas)\s+(?:donn\w*|transmis|communiqu\w*|re[çc]u)\b[^.?!\n]{{0,15}}"
+    rf"\b{_PASSWORD_WORD}"
+    rf"|(?:what(?:'s| is)|quel est)\s+(?:my|mon|le)\s+{_PASSWORD_WORD})\b",
+    re.IGNORECASE,
+)
+
+
+def lacks_the_password(text: str) -> bool:
+    """Whether the customer says they do not have their mailbox's password."""
+    return _WITHOUT_PASSWORD.search(text) is not None
+
+
 # The reset link cannot reach the customer: no recovery address was ever set, or the
 # links asked for never came ("je n'ai jamais renseigné d'adresse de secours", "I never
 # gave you any other email address", "j'ai demandé trois fois et rien reçu").

@@ -365,3 +365,20 @@ async def test_a_follow_up_asking_the_programs_settings_gets_them(engine: Engine
     await dialogue.say("Comment je sauvegarde mes mails dans Outlook ?")
     outcome = await dialogue.say("et pour Thunderbird, quels sont les réglages du serveur ?")
     assert outcome.intent == "client_settings"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "Je dois installer ma boîte sur Outlook mais je ne connais pas mon mot de passe."),
+        ("en", "I need to set up Thunderbird on my new laptop but I forgot my password."),
+    ],
+)
+async def test_without_the_password_the_reset_comes_first(
+    engine: Engine, lang: str, text: str
+) -> None:
+    """Setting up a program needs the password: the reset is answered first, the
+    settings after, and follow-ups are read with the password topic."""
+    outcome = await Dialogue(engine, lang).say(text)
+    assert outcome.topic == "password_forgot"
+    assert len(outcome.replies) >= 2
