@@ -29,6 +29,7 @@ from helpdesk.engine.reading import (
     Reading,
     asks_for_settings,
     asks_staff_action,
+    lacks_the_password,
     read,
     servers_named,
     tells_of_a_hacked_mailbox,
@@ -37,6 +38,7 @@ from helpdesk.engine.redact import redact
 from helpdesk.engine.state import DialogueState, Facts
 from helpdesk.engine.wording import Wording
 from helpdesk.understanding import CONVERSATIONAL_INTENTS
+from helpdesk.understanding.courtesy import names_courtesy
 from helpdesk.understanding.entities import without_names
 from helpdesk.wording import LANGUAGES
 
@@ -78,18 +80,11 @@ _DOMAIN_AUTH = re.compile(r"\b(?:spf|dkim|dmarc)\b", re.IGNORECASE)
 # What a customer telling of a hacked mailbox may ask for instead of its procedure: the
 # password itself, or a person.
 _BEFORE_HACKED = frozenset({"password_change", "password_forgot", "human"})
+_PASSWORD_INTENTS = frozenset({"password_change", "password_forgot"})
 _PERSON = re.compile(
     r"(?i)\b(?:human|humain|person|personne|people|agent|conseill\w*|technicien\w*|someone"
     r"|somebody|quelqu'un|real|vrai|support|service client|operator|op[ée]rat\w*|staff"
     r"|t[ée]l[ée]phon\w*|phone|call|appel\w*|ticket|bot|robot|machine)\b"
-)
-# Words of thanks, leave-taking and greeting: without one, the model's reading of a short
-# message as courtesy ("wats a good score", "c'est chez qui ?") is a guess.
-_COURTESY = re.compile(
-    r"(?i)\b(?:merci\w*|thanks?|thx|ty|cheers|parfait\w*|super|g[ée]nial|top|nickel|great"
-    r"|perfect|awesome|cool|excellent|ok(?:ay)?|d'accord|bonne (?:journ[ée]e|soir[ée]e)"
-    r"|au revoir|bye|goodbye|bonjour|bonsoir|salut|hello|hi|hey|coucou|good (?:morning"
-    r"|afternoon|evening|day)|appreciated?|reçu|received|noted|not[ée])\b"
 )
 # A word long enough to carry a request ("réglages", "password", "backup"): short ones
 # ("and", "with", "old", "mon") never do alone.
@@ -316,6 +311,11 @@ class Engine:
         ):
             # The whole message's reading (a pasted bounce weighs there) goes first.
             problems.insert(0, own)
+        if lacks_the_password(reading.prose):
+            # Without the password nothing else can be done (set up a program, read the
+            # mail): the reset comes first, whatever else the message asks.
+            first = next((i for i in problems if i in _PASSWORD_INTENTS), "password_forgot")
+            problems = [first, *(i for i in problems if i != first)]
         if not problems:
             if wants_human:
                 return ["human"]
@@ -342,12 +342,17 @@ class Engine:
         unsure = whole.confidence < SWITCH_CONFIDENCE
         if not (leaning or unsure or own is None or own == topic or own in related):
             return None
-        if leaning and own is not None and own != topic and own not in related:
-            if not self._asks(reading.prose, ctx.lang):
-                # Only the program, device or protocol named pulled the reading ("et
-                # Thunderbird ?", "and on my phone?"): the same question, asked for it.
-                ctx.follow_up = True
-                return [_settle(topic, reading.prose)]
+        if (
+            leaning
+            and own is not None
+            and own != topic
+            and own not in related
+            and not self._asks(reading.prose, ctx.lang)
+        ):
+            # Only the program, device or protocol named pulled the reading ("et
+            # Thunderbird ?", "and on my phone?"): the same question, asked for it.
+            ctx.follow_up = True
+            return [_settle(topic, reading.prose)]
         story = f"{asked}\n{reading.prose}"
         read_with = self._deps.understanding.understand(story, ctx.lang)
         # The story read as the first message was: the same rules that chose the topic.
@@ -461,7 +466,7 @@ def _sure(u: Understood, text: str) -> bool:
     of thanks or greeting."""
     if u.intent == "human" and _PERSON.search(text) is None:
         return False
-    if u.intent in ("thanks", "greeting") and _COURTESY.search(text) is None:
+    if u.intent in ("thanks", "greeting") and not names_courtesy(text):
         return False
     return _confident(u)
 

@@ -152,7 +152,7 @@ def asks_for_settings(text: str) -> bool:
 # The customer does not have their password: forgotten, lost, never given, or asked back
 # ("vous pouvez me le redonner ?" after naming it). Only a reset can help, whatever else
 # the message is about (setting up a program, a new phone).
-_PASSWORD_WORD: Final = r"(?:mot de passe|mdp|password|passwd|pw)"
+_PASSWORD_WORD: Final = r"(?:mot de passe|mdp|password|passwd|pw)"  # noqa: S105 - words, not a secret
 _WITHOUT_PASSWORD: Final = re.compile(
     rf"\b(?:(?:oubli\w*|perdu|paum\w*|forgot(?:ten)?|lost)\b[^.?!\n]{{0,25}}\b{_PASSWORD_WORD}"
     rf"|{_PASSWORD_WORD}\s+(?:oubli\w*|perdu|forgotten|lost)"
