@@ -282,7 +282,11 @@ class Engine:
             for segment in reading.segments[:MAX_SEGMENTS]:
                 u = understand(segment, ctx.lang)
                 intent = _settle(u.intent, segment)
-                if not _sure(u, segment) or intent in found:
+                if topic == "client_settings" and asks_for_settings(segment):
+                    intent = topic  # a login, port or server asked about: the settings
+                elif not _sure(u, segment):
+                    continue
+                if intent in found:
                     continue
                 if topic and intent not in around and not self._asks(segment, ctx.lang):
                     # "j'ai aussi un vieux PC avec Thunderbird" while the topic is the
@@ -342,6 +346,10 @@ class Engine:
         unsure = whole.confidence < SWITCH_CONFIDENCE
         if not (leaning or unsure or own is None or own == topic or own in related):
             return None
+        if topic == "client_settings" and asks_for_settings(reading.prose):
+            # after the settings, a question about a login, port or server is about them
+            ctx.follow_up = True
+            return [topic]
         if (
             leaning
             and own is not None

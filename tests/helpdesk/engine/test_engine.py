@@ -382,3 +382,29 @@ async def test_without_the_password_the_reset_comes_first(
     outcome = await Dialogue(engine, lang).say(text)
     assert outcome.topic == "password_forgot"
     assert len(outcome.replies) >= 2
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "then"),
+    [
+        (
+            "en",
+            "I'm adding claire@example.fr to Outlook 365. What goes in the outgoing server?",
+            "ok. and the user name is just claire.dumas?",
+        ),
+        (
+            "fr",
+            "J'ajoute jean@example.fr dans Outlook. Je mets quoi en serveur sortant ?",
+            "d'accord. et l'identifiant c'est juste jean.dupont ?",
+        ),
+    ],
+)
+async def test_a_login_question_after_the_settings_is_about_them(
+    engine: Engine, lang: str, first: str, then: str
+) -> None:
+    """A login, port or server asked about after the settings is about the settings,
+    whatever else the words suggest (a webmail login, creating an address)."""
+    dialogue = Dialogue(engine, lang)
+    await dialogue.say(first)
+    outcome = await dialogue.say(then)
+    assert outcome.intent == "client_settings"
