@@ -131,9 +131,10 @@ class _Whole:
         return self._text
 
     def reason(self) -> str:
-        """`_reasons.text_reason` of the whole text."""
+        """The reason the whole text's clues give (phrases and meaning, weighed alike)."""
         if self._reason is None:
-            self._reason = _reasons.text_reason(self.text())
+            best = _reasons.best_text_reason(_clues(self.text()), "", "")
+            self._reason = best.reason if best else ""
         return self._reason
 
     def replycode(self) -> str:
@@ -147,6 +148,13 @@ class _Whole:
         if self._status is None:
             self._status = _text.find_status(self.text())
         return self._status
+
+
+def _clues(text: str) -> tuple[_reasons.Clue, ...]:
+    """What `text` says in known phrases, and what it means in words no table holds."""
+    return _reasons.text_reasons(text) + tuple(
+        _reasons.Clue(reason, True) for reason in _concepts.concept_reasons(text)
+    )
 
 
 def _classify(
@@ -168,10 +176,7 @@ def _classify(
     # (which may talk about other recipients or the MTA's retry policy) comes after it.
     main = diag or block
     local = main.startswith("x-unix;")
-    # what the reply says in known phrases, and what it means in words no table holds
-    clues = _reasons.text_reasons(main) + tuple(
-        _reasons.Clue(reason, True) for reason in _concepts.concept_reasons(main)
-    )
+    clues = _clues(main)
     # a local delivery program's status is the relaying MTA's, not a reading of the cause
     best = _reasons.best_text_reason(clues, "" if local else status, command)
     found, strong = (best.reason, best.strong) if best else ("", False)
