@@ -150,10 +150,15 @@ class _Whole:
         return self._status
 
 
+_MEANING_CHARS = 400
+
+
 def _clues(text: str) -> tuple[_reasons.Clue, ...]:
     """What `text` says in known phrases, and what it means in words no table holds."""
+    # a reply's meaning is in its first sentences; the rest of a long block is the MTA's
+    # prose about retries and copies
     return _reasons.text_reasons(text) + tuple(
-        _reasons.Clue(reason, True) for reason in _concepts.concept_reasons(text)
+        _reasons.Clue(reason, True) for reason in _concepts.concept_reasons(text[:_MEANING_CHARS])
     )
 
 
