@@ -338,9 +338,15 @@ def envelope(msg: Message) -> Envelope:
         if part.is_multipart():
             payload = part.get_payload()
             if isinstance(payload, list):
-                for sub_part in payload:
-                    if isinstance(sub_part, Message):
-                        visit(sub_part, depth + 1)
+                subs = [sub for sub in payload if isinstance(sub, Message)]
+                if ctype == "multipart/alternative" and any(
+                    _content_type(sub) == "text/plain" for sub in subs
+                ):
+                    # the same text twice: the plain one is read, the HTML one (slow to
+                    # turn into text) is not
+                    subs = [sub for sub in subs if _content_type(sub) != "text/html"]
+                for sub_part in subs:
+                    visit(sub_part, depth + 1)
             return
         if ctype.startswith("multipart/"):
             # a multipart whose boundary never appears: the body is plain text
