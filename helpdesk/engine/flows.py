@@ -22,6 +22,7 @@ from helpdesk.engine.entities import (
 )
 from helpdesk.engine.model import CheckRecord, Choice
 from helpdesk.engine.reading import (
+    asks_for_settings,
     direction,
     says_link_cannot_reach,
     says_no_error,
@@ -167,6 +168,11 @@ async def settings_start(ctx: Ctx) -> None:
 
 async def settings_resume(ctx: Ctx) -> bool:
     protocol = ctx.turn.choice or protocol_of(ctx.understood)
+    if protocol in ("imap", "pop") and _weighs_protocols(ctx):
+        # "et si je prends POP quand même ?": a question about what the choice means,
+        # not the choice made
+        await imap_vs_pop_start(ctx)
+        return True
     if protocol in ("imap", "pop"):
         ctx.learn(protocol=protocol)
         await _settings_answer(ctx, protocol)
@@ -181,6 +187,20 @@ async def settings_resume(ctx: Ctx) -> bool:
         )
         return True
     return False
+
+
+def _weighs_protocols(ctx: Ctx) -> bool:
+    """Whether the message asks what choosing a protocol means rather than choosing it:
+    a question of its own, read as the comparison, that asks for no setting."""
+    u = ctx.understood
+    return (
+        ctx.turn.choice is None
+        and u is not None
+        and u.intent == "imap_vs_pop"
+        and "?" in ctx.reading.prose
+        and ctx.reading.words >= 3
+        and not asks_for_settings(ctx.reading.prose)
+    )
 
 
 async def imap_vs_pop_start(ctx: Ctx) -> None:

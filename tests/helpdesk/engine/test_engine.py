@@ -408,3 +408,24 @@ async def test_a_login_question_after_the_settings_is_about_them(
     await dialogue.say(first)
     outcome = await dialogue.say(then)
     assert outcome.intent == "client_settings"
+
+
+@pytest.mark.parametrize(
+    ("lang", "then", "settings"),
+    [
+        ("fr", "et si je prends POP quand même ?", False),
+        ("en", "what happens if I pick POP anyway?", False),
+        ("fr", "POP", True),
+        ("fr", "POP, c'est quel port ?", True),
+    ],
+)
+async def test_weighing_a_protocol_is_not_choosing_it(
+    engine: Engine, lang: str, then: str, settings: bool
+) -> None:
+    """After the comparison and its offer of settings, a question about what choosing a
+    protocol means is answered as such; naming one, or asking its port, gets settings."""
+    dialogue = Dialogue(engine, lang)
+    await dialogue.say("IMAP ou POP, je prends quoi ?" if lang == "fr" else "IMAP or POP?")
+    outcome = await dialogue.say(then)
+    text = " ".join(reply.text for reply in outcome.replies)
+    assert ("995" in text) is settings
