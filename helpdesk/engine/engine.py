@@ -456,12 +456,24 @@ class Engine:
         )
 
 
+# An address wanted without a mailbox of its own: what an alias is ("une adresse compta@
+# qui arrive dans ma boîte sans créer un deuxième compte", "without a second mailbox").
+_NO_NEW_MAILBOX = re.compile(
+    r"(?i)\b(?:sans|without)\s+(?:cr[ée]er\s+|creating\s+|(?:avoir|having)\s+)?(?:un|une|a|an)?"
+    r"\s*(?:deuxi[èe]me|second|autre|another|new|nouveau|nouvelle|extra|other)\s+"
+    r"(?:compte|bo[îi]te|account|mailbox|inbox)"
+)
+
+
 def _settle(intent: str, text: str) -> str:
     """`intent` as `text` asks it: a question about a protocol's ports or servers asks
-    for the settings, not for the comparison of the protocols; the customer's own words
-    naming SPF, DKIM or DMARC ask about the domain's records."""
+    for the settings, not for the comparison of the protocols; an address wanted without
+    a new mailbox is an alias; the customer's own words naming SPF, DKIM or DMARC ask
+    about the domain's records."""
     if intent == "imap_vs_pop" and asks_for_settings(text):
         return "client_settings"
+    if intent == "mailbox_create" and _NO_NEW_MAILBOX.search(text):
+        return "alias"
     if intent not in _AUTH_AWARE and _DOMAIN_AUTH.search(text):
         return "spf"
     return intent

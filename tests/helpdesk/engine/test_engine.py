@@ -429,3 +429,19 @@ async def test_weighing_a_protocol_is_not_choosing_it(
     outcome = await dialogue.say(then)
     text = " ".join(reply.text for reply in outcome.replies)
     assert ("995" in text) is settings
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "Est-ce que je peux avoir une adresse compta@example.fr qui arrive dans ma "
+               "boîte sans créer un deuxième compte ?"),
+        ("en", "Can I get a billing@example.com address that lands in my inbox without "
+               "creating another mailbox?"),
+    ],
+)  # fmt: skip
+async def test_an_address_without_a_new_mailbox_is_an_alias(
+    engine: Engine, lang: str, text: str
+) -> None:
+    outcome = await Dialogue(engine, lang).say(text)
+    assert outcome.topic == "alias"
