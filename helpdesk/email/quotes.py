@@ -16,12 +16,14 @@ from dataclasses import dataclass
 _REPLY_HEADER = re.compile(
     r"""(?ix)^\s*(?:
         (?:on|le)\s.{4,200}?(?:wrote|a\s+[ée]crit)\s*:\s*$
+      | \S.{1,120}?\s(?:wrote|a\s+[ée]crit)\s+(?:on|le)\s.{4,80}?:\s*$  # "X a écrit le 03/12 :"
       | -{2,}\s*(?:original\s+message|message\s+d'origine|message\s+original)\s*-{2,}\s*$
       | _{10,}\s*$
     )"""
 )
 # Gmail wraps a long attribution line: "Le lun. 3 nov. 2025 à 10:02, Support <s@x>" / "a écrit :".
-_REPLY_TAIL = re.compile(r"(?i)^\s*(?:<[^>]*>\s*)?(?:wrote|a\s+[ée]crit)\s*:\s*$")
+# The break may fall inside the address: "... Support Z-Index <" / "s@x> a écrit :".
+_REPLY_TAIL = re.compile(r"(?i)^\s*(?:<?[^\s<>]*@[^\s<>]*>\s*)?(?:wrote|a\s+[ée]crit)\s*:\s*$")
 _REPLY_LEAD = re.compile(r"(?i)^\s*(?:on|le)\s.{4,200}$")
 _OUTLOOK_FROM = re.compile(r"(?i)^\s*\*?(?:from|de)\s*\*?\s*:\s*\S")
 _OUTLOOK_NEXT = re.compile(r"(?i)^\s*\*?(?:sent|envoy[ée]|date|to|[àa]|subject|objet)\s*\*?\s*:")

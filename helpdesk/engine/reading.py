@@ -36,6 +36,18 @@ _SIGN_OFF: Final = re.compile(
     r"|sent from my|envoy[ée] de mon|--)\b.{0,40}$",
     re.IGNORECASE,
 )
+# A sign-off is short and asks nothing: "Merci, et pour le téléphone ?" is a question.
+_SIGN_OFF_WORDS: Final = 8
+
+
+def _signs_off(line: str) -> bool:
+    return (
+        _SIGN_OFF.match(line) is not None
+        and "?" not in line
+        and len(line.split()) <= _SIGN_OFF_WORDS
+    )
+
+
 # A segment needs this many letters to be read as a request of its own.
 _MIN_SEGMENT_LETTERS: Final = 6
 MAX_SEGMENTS: Final = 6
@@ -73,7 +85,7 @@ def read(text: str) -> Reading:
         if pasted:
             machine.append(line)  # a report forwarded below the signature still counts
         elif not signed:
-            signed = bool(own) and _SIGN_OFF.match(line) is not None
+            signed = bool(own) and _signs_off(line)
             if not signed:
                 own.append(line)
     prose = "\n".join(own).strip()

@@ -64,7 +64,8 @@ _REPORT_OPENER: Final = re.compile(
     r"^[\s>*_-]*(?:this is the mail system|delivery has failed|your message (?:did not"
     r" reach|couldn't be delivered|wasn't delivered|could not be delivered)"
     r"|(?:-+\s*)?(?:forwarded message|message transf[ée]r[ée]|original message"
-    r"|message d'origine)|[ée]chec de la remise|votre message n'a pas pu [êe]tre"
+    r"|message d'origine)|begin forwarded message|d[ée]but du message r[ée]exp[ée]di[ée]"
+    r"|[ée]chec de la remise|votre message n'a pas pu [êe]tre"
     r"|le message n'a pas pu [êe]tre|i'm sorry to have to inform you)",
     re.IGNORECASE,
 )

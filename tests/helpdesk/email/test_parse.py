@@ -148,6 +148,19 @@ def test_garbage_never_raises() -> None:
             "Voir ci-dessous\n---------- Forwarded message ---------\nFrom: MAILER-DAEMON\n550 5.1.1",
         ),
         ("Regardez\n\nDe : MAILER-DAEMON\nEnvoyé : hier\nÀ : moi\n552 5.3.4", "TR: erreur", None),
+        # Gmail breaks a long attribution inside the address
+        (
+            "Merci, et pour le téléphone ?\n\nLe mar. 3 déc. 2026 à 10:02, Support Z-Index <"
+            "\nsupport@zindex.fr> a écrit :\n\n> Bonjour,\n> port 993.",
+            "",
+            "Merci, et pour le téléphone ?",
+        ),
+        # the name first, the date after: "X a écrit le 03/12/2026 :"
+        (
+            "Merci\n\nSupport Z-Index a écrit le 03/12/2026 à 10:02 :\nBonjour, port 993",
+            "",
+            "Merci",
+        ),
     ],
 )
 def test_cut_reply(text: str, subject: str, expected: str | None) -> None:

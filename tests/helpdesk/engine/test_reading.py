@@ -38,6 +38,23 @@ def test_a_report_forwarded_below_the_signature_is_still_evidence() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Bonjour,\n\nMerci, et pour le téléphone c'est pareil ?\n\nKarine",
+        "Hi,\n\nThanks. What about my phone?\n\nMarc",
+    ],
+)
+def test_thanks_that_ask_a_question_are_no_sign_off(text: str) -> None:
+    """A line opening with thanks that asks something is the message, not its end."""
+    assert "?" in read(text).prose
+
+
+def test_a_forward_opened_in_apple_mail_words_is_the_forwards() -> None:
+    reading = read("C'est quoi ?\n\nDébut du message réexpédié :\n\nDe: MAILER-DAEMON")
+    assert reading.prose == "C'est quoi ?"
+
+
+@pytest.mark.parametrize(
     ("line", "pasted"),
     [
         ("> Le support a écrit : bonjour", True),
