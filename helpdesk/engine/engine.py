@@ -279,8 +279,15 @@ class Engine:
         if len(reading.segments) > 1:
             topic = ctx.state.topic
             around = {topic, *RELATED.get(topic or "", ())}
+            whole_reading = _settle(whole.intent, reading.prose or ctx.text)
             for segment in reading.segments[:MAX_SEGMENTS]:
                 u = understand(segment, ctx.lang)
+                if _leans_on_the_rest(segment) and _settle(u.intent, segment) not in (
+                    whole_reading,
+                    ctx.state.topic,
+                ):
+                    # "What should I do?" beside a pasted bounce asks about the bounce
+                    continue
                 intent = _settle(u.intent, segment)
                 if topic == "client_settings" and asks_for_settings(segment):
                     intent = topic  # a login, port or server asked about: the settings
@@ -369,6 +376,9 @@ class Engine:
             intent = "sending_limit"
         if intent == topic or intent in related:
             ctx.follow_up = True
+            if topic == "bounce" and _DOMAIN_AUTH.search(reading.prose):
+                # the bounce is explained; "and do we have a DMARC record?" asks the check
+                return ["spf"]
             return [_settle(topic, reading.prose)]
         if own is None and _confident(read_with) and intent not in CONVERSATIONAL_INTENTS:
             # Understood only with the earlier request: a follow-up still, on a
@@ -463,6 +473,18 @@ _NO_NEW_MAILBOX = re.compile(
     r"\s*(?:deuxi[èe]me|second|autre|another|new|nouveau|nouvelle|extra|other)\s+"
     r"(?:compte|bo[îi]te|account|mailbox|inbox)"
 )
+
+
+# A sentence this short asks nothing on its own ("What should I do?", "Que dois-je faire ?",
+# "C'est normal ?"): it leans on the rest of the message.
+_LEANING_WORDS = 4
+
+
+def _leans_on_the_rest(segment: str) -> bool:
+    """Whether a sentence of a longer message takes its meaning from the rest: one that
+    introduces what follows ("...come back with this:") or a short question. Such a
+    sentence raises no problem the rest of the message does not."""
+    return segment.rstrip().endswith(":") or len(segment.split()) <= _LEANING_WORDS
 
 
 def _settle(intent: str, text: str) -> str:

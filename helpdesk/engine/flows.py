@@ -169,9 +169,10 @@ async def settings_start(ctx: Ctx) -> None:
 async def settings_resume(ctx: Ctx) -> bool:
     protocol = ctx.turn.choice or protocol_of(ctx.understood)
     if protocol in ("imap", "pop") and _weighs_protocols(ctx):
-        # "et si je prends POP quand même ?": a question about what the choice means,
-        # not the choice made
-        await imap_vs_pop_start(ctx)
+        # "et si je prends POP quand même ?": what the choice means, then its settings
+        ctx.say("imap_vs_pop.answer", links=ctx.article("imap_vs_pop"))
+        ctx.learn(protocol=protocol)
+        await _settings_answer(ctx, protocol)
         return True
     if protocol in ("imap", "pop"):
         ctx.learn(protocol=protocol)

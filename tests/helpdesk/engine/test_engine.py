@@ -411,24 +411,26 @@ async def test_a_login_question_after_the_settings_is_about_them(
 
 
 @pytest.mark.parametrize(
-    ("lang", "then", "settings"),
+    ("lang", "then", "comparison"),
     [
-        ("fr", "et si je prends POP quand même ?", False),
-        ("en", "what happens if I pick POP anyway?", False),
-        ("fr", "POP", True),
-        ("fr", "POP, c'est quel port ?", True),
+        ("fr", "et si je prends POP quand même ?", True),
+        ("en", "what happens if I pick POP anyway?", True),
+        ("fr", "POP", False),
+        ("fr", "POP, c'est quel port ?", False),
     ],
 )
-async def test_weighing_a_protocol_is_not_choosing_it(
-    engine: Engine, lang: str, then: str, settings: bool
+async def test_weighing_a_protocol_is_not_only_choosing_it(
+    engine: Engine, lang: str, then: str, comparison: bool
 ) -> None:
     """After the comparison and its offer of settings, a question about what choosing a
-    protocol means is answered as such; naming one, or asking its port, gets settings."""
+    protocol means gets what it means and the settings; naming one, or asking its port,
+    gets the settings alone."""
     dialogue = Dialogue(engine, lang)
     await dialogue.say("IMAP ou POP, je prends quoi ?" if lang == "fr" else "IMAP or POP?")
     outcome = await dialogue.say(then)
     text = " ".join(reply.text for reply in outcome.replies)
-    assert ("995" in text) is settings
+    assert "995" in text
+    assert ("15" in text) is comparison
 
 
 @pytest.mark.parametrize(
@@ -445,3 +447,28 @@ async def test_an_address_without_a_new_mailbox_is_an_alias(
 ) -> None:
     outcome = await Dialogue(engine, lang).say(text)
     assert outcome.topic == "alias"
+
+
+async def test_sentences_around_a_pasted_bounce_raise_nothing_else(engine: Engine) -> None:
+    """ "...come back with this:" and "What should I do?" lean on the bounce: the answer
+    is the bounce's, not forwarding to Gmail or a full mailbox."""
+    text = (
+        "Hello,\n\nAll my emails to Gmail addresses come back with this:\n\n"
+        "<bob@gmail.com>: host gmail-smtp-in.l.google.com[192.0.2.27] said:\n"
+        "    550-5.7.26 This mail has been blocked because the sender is unauthenticated.\n"
+        "    (in reply to end of DATA command)\n\nWhat should I do?\n\nBest,\nMarc"
+    )
+    outcome = await Dialogue(engine, "en").say(text)
+    said = " ".join(reply.text for reply in outcome.replies)
+    assert outcome.topic == "bounce" and "bounce explained" in said
+    assert "Forwarding" not in said and "full mailbox" not in said.lower()
+
+
+async def test_a_dmarc_question_after_a_bounce_checks_the_domain(engine: Engine) -> None:
+    dialogue = Dialogue(engine, "en")
+    await dialogue.say(
+        "Our mails to Gmail come back: 550-5.7.26 This mail has been blocked because the "
+        "sender is unauthenticated. Our domain is example.org."
+    )
+    outcome = await dialogue.say("ok. and do we have a DMARC record at all?")
+    assert outcome.intent == "spf"
